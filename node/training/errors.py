@@ -1,0 +1,21 @@
+"""Errors raised by training jobs.
+
+The package may not import the rest of the project, so it roots its own small hierarchy
+here; the node daemon can re-parent it under the project's error root when it wires jobs in.
+"""
+
+
+class TrainingError(Exception):
+    """Base class of every error a training job raises on purpose."""
+
+
+class TrainingSpecError(TrainingError, ValueError):
+    """A training job spec is inconsistent (the message names the field and value)."""
+
+
+class CheckpointError(TrainingError, OSError):
+    """A checkpoint is missing, truncated, or its bytes do not match the recorded sha256."""
+
+
+class VerificationError(TrainingError, ValueError):
+    """A result cannot even be checked (missing files, wrong spec); not a failed check."""

@@ -1,0 +1,79 @@
+"""The entry points the node daemon calls for training jobs."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from .checkpoint import atomic_write_bytes, load_checkpoint, read_manifest
+from .data import TokenData
+from .distributed import run_distributed
+from .errors import VerificationError
+from .result import CheckpointRecord, TrainingResult, Verdict, result_hash
+from .spec import TrainingJobSpec
+from .trainer import build, evaluate, pick_device, train
+from .verify import verify
+
+RESULT_FILE = "result.json"
+
+
+def run_training_job(spec: TrainingJobSpec, workdir: Path) -> TrainingResult:
+    """Run (or resume) ``spec`` in ``workdir`` and return the node's claim about it.
+
+    Runs in-process for one worker, on Ray Train for ``spec.scale.workers > 1``. The result
+    is also written to ``workdir/result.json``.
+    """
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    if spec.scale.workers > 1:
+        history = run_distributed(spec, workdir)
+    else:
+        history = train(spec, workdir)
+
+    entries = read_manifest(workdir)
+    final = load_checkpoint(workdir, entries[-1])
+    device = pick_device(spec)
+    model, _ = build(spec, device)
+    model.load_state_dict(final["model"])
+    eval_loss = evaluate(model, TokenData(spec), spec, device)
+    # The first step pays for kernel warm-up; leave it out of the throughput figure.
+    steady = history[1:] or history
+    result = TrainingResult(
+        spec_hash=spec.spec_hash(),
+        steps=int(final["step"]),
+        checkpoints=[CheckpointRecord(step=e.step, sha256=e.sha256) for e in entries],
+        chain_head=entries[-1].chain,
+        final_train_loss=history[-1].loss if history else float("nan"),
+        eval_loss=eval_loss,
+        result_hash=result_hash(spec, eval_loss),
+        tokens_per_s=statistics.median(m.tokens_per_s for m in steady) if steady else 0.0,
+        mfu=statistics.median(m.mfu for m in steady) if steady and steady[0].mfu is not None else None,  # type: ignore[type-var]
+        device=str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),
+    )
+    atomic_write_bytes(workdir / RESULT_FILE, result.model_dump_json(indent=1).encode())
+    return result
+
+
+def verify_training_job(
+    spec: TrainingJobSpec,
+    workdir: Path,
+    result: TrainingResult | None = None,
+    sample: Sequence[int] | None = None,
+    salt: bytes = b"",
+) -> Verdict:
+    """Spot-check a node's job in ``workdir`` (its checkpoints and, by default, its result.json).
+
+    Args:
+        sample: 1-based checkpoint intervals to re-execute; by default
+            ``spec.verification.samples`` intervals drawn from the result and ``salt``.
+    """
+    workdir = Path(workdir)
+    if result is None:
+        path = workdir / RESULT_FILE
+        if not path.exists():
+            raise VerificationError(f"no result given and {path} does not exist")
+        result = TrainingResult.model_validate_json(path.read_text())
+    return verify(spec, workdir, result, sample=sample, salt=salt)
