@@ -1,0 +1,100 @@
+"""One narrow call shape over any ``dspy.LM``: system + turns in, text + token counts out.
+
+Agents use DSPy's LM layer (caching, callbacks, any provider) but write their own
+compact prompts: DSPy's stock ReAct prompts cost 1,000-1,600 tokens a step, which a
+CPU-only model turns into 15-20 s per step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from agents.errors import LMError
+from agents.lm.offline import ensure_offline
+
+__all__ = ["ChatModel", "LMReply"]
+
+
+@dataclass(frozen=True)
+class LMReply:
+    """What one model call returned."""
+
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    truncated: bool
+
+
+class ChatModel:
+    """Deterministic chat completions through a ``dspy.LM``.
+
+    Args:
+        lm: Any configured ``dspy.LM`` (embedded engine, OpenAI-compatible URL...).
+        json_schema: Whether the backend honours a JSON schema in ``response_format``
+            (grammar-constrained decoding); when False, schemas are only described in
+            the prompt and the agents' tolerant parsers do the rest.
+        seed: Seed sent with every request.
+    """
+
+    def __init__(self, lm: Any, *, json_schema: bool = False, seed: int = 0) -> None:
+        ensure_offline()
+        self.lm = lm
+        self.json_schema = json_schema
+        self.seed = seed
+
+    @property
+    def name(self) -> str:
+        return str(getattr(self.lm, "model", "lm"))
+
+    def reset(self) -> None:
+        """Drop backend state (the embedded engine's prompt cache) before a run."""
+        engine = getattr(self.lm, "engine", None)
+        reset = getattr(engine, "reset", None)
+        if callable(reset):
+            reset()
+
+    def complete(
+        self,
+        system: str,
+        turns: Sequence[tuple[str, str]],
+        *,
+        max_tokens: int = 256,
+        schema: dict[str, Any] | None = None,
+        stop: Sequence[str] = (),
+    ) -> LMReply:
+        """Run one completion at temperature 0.
+
+        Args:
+            system: System prompt.
+            turns: ``(role, text)`` pairs, role ``"user"`` or ``"assistant"``.
+            max_tokens: Cap on generated tokens.
+            schema: JSON schema of the reply, enforced when the backend can.
+            stop: Stop sequences.
+
+        Raises:
+            LMError: the backend failed (unreachable, context overflow, ...).
+        """
+        from dspy.lm15 import Config, Message, Request
+
+        messages = tuple(Message.user(t) if r == "user" else Message.assistant(t) for r, t in turns)
+        fmt = None
+        if schema is not None and self.json_schema:
+            fmt = {"type": "json_schema", "name": "reply", "schema": schema}
+        config = Config(max_tokens=max_tokens, temperature=0.0, seed=self.seed, stop=tuple(stop), response_format=fmt)
+        request = Request(model=self.name, system=system, messages=messages, config=config)
+        try:
+            response = self.lm(request)
+        except LMError:
+            raise
+        except Exception as exc:  # any provider failure becomes one error type the agents handle
+            raise LMError(f"language model {self.name!r} failed: {type(exc).__name__}: {exc}") from exc
+        text = response.text if getattr(response, "text", None) is not None else ""
+        usage = response.usage
+        return LMReply(
+            text=text,
+            prompt_tokens=int(usage.input_tokens or 0),
+            completion_tokens=int(usage.output_tokens or 0),
+            truncated=response.finish_reason == "length",
+        )

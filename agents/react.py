@@ -1,0 +1,139 @@
+"""ReAct: think, call one tool, observe, repeat; a final answer only through ``finish``.
+
+Against the usual failure modes: tool calls are read tolerantly (first JSON object,
+Qwen's native form) with one retry on malformed output; a tool's failure comes back as
+an observation marked as an error and can never become the answer; a trajectory longer
+than the history limit drops its oldest steps instead of crashing; every budget ends
+the run with an error result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reasoning import Toolbox, ToolError
+
+from agents.budget import Budget, Meter
+from agents.answer import canonical_answer
+from agents.errors import AgentError, LMError
+from agents.lm.client import ChatModel
+from agents.parsing import MalformedOutput, Step, parse_step
+from agents.prompts import clip, dumps, tool_lines
+from agents.result import AgentResult
+from agents.trace import Trace
+
+__all__ = ["ReActAgent"]
+
+_SYSTEM = """Answer the question using the tools.
+Tools:
+{tools}
+Reply with ONE JSON object only:
+{{"thought": "<short>", "action": "<tool name>", "input": {{<arguments>}}}}
+or, once the observations answer the question:
+{{"thought": "<short>", "action": "finish", "input": {{"answer": "<final answer>"}}}}
+Use the tools for facts and arithmetic; do not guess."""
+
+_RETRY = "Your reply was not valid. Reply with ONE JSON object exactly as specified."
+
+
+def step_schema(names: list[str]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "thought": {"type": "string", "maxLength": 240},
+            "action": {"type": "string", "enum": [*names, "finish"]},
+            "input": {"type": "object"},
+        },
+        "required": ["thought", "action", "input"],
+    }
+
+
+class ReActAgent:
+    """A ReAct loop over a :class:`ChatModel` and a :class:`reasoning.Toolbox`.
+
+    Args:
+        lm: The language model.
+        tools: Tools the model may call.
+        budget: Steps (model turns), tokens and seconds.
+        max_history_chars: Trajectory size kept in the prompt; older steps are dropped.
+        observation_chars: Longest observation shown to the model.
+    """
+
+    kind = "react"
+
+    def __init__(self, lm: ChatModel, tools: Toolbox, budget: Budget | None = None, *,
+                 max_history_chars: int = 6000, observation_chars: int = 1500, step_tokens: int = 200) -> None:
+        self.lm = lm
+        self.tools = tools
+        self.budget = budget or Budget()
+        self.max_history_chars = max_history_chars
+        self.observation_chars = observation_chars
+        self.step_tokens = step_tokens
+
+    def run(self, question: str) -> AgentResult:
+        """Answer ``question``; never raises for a failed run (see :class:`AgentResult`)."""
+        trace = Trace()
+        trace.add("task", kind=self.kind, question=question, tools=self.tools.names())
+        meter = Meter(self.budget, trace, self.lm)
+        self.lm.reset()
+        try:
+            answer = self._loop(question, trace, meter)
+        except (AgentError, LMError, MalformedOutput) as exc:
+            return AgentResult.failure(self.kind, exc, trace, meter)
+        return AgentResult.success(self.kind, answer, trace, meter)
+
+    def _history(self, question: str, steps: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        kept = list(steps)
+        dropped = 0
+        while kept and sum(len(a) + len(o) for a, o in kept) > self.max_history_chars:
+            kept.pop(0)
+            dropped += 1
+        head = f"Question: {question}"
+        if dropped:
+            head += f"\n({dropped} earlier steps omitted to fit the context.)"
+        turns: list[tuple[str, str]] = [("user", head)]
+        for assistant, observation in kept:
+            turns += [("assistant", assistant), ("user", observation)]
+        return turns
+
+    def _decide(self, system: str, turns: list[tuple[str, str]], schema: dict[str, Any], meter: Meter) -> tuple[Step, str]:
+        reply = meter.call_lm("react.step", system, turns, max_tokens=self.step_tokens, schema=schema)
+        try:
+            return parse_step(reply.text), reply.text
+        except MalformedOutput as exc:
+            meter.trace.add("malformed", reason=str(exc))
+            retry_turns = [*turns, ("assistant", reply.text), ("user", _RETRY)]
+            reply = meter.call_lm("react.retry", system, retry_turns, max_tokens=self.step_tokens, schema=schema)
+            return parse_step(reply.text), reply.text
+
+    def _loop(self, question: str, trace: Trace, meter: Meter) -> str:
+        system = _SYSTEM.format(tools=tool_lines(self.tools.schemas()))
+        schema = step_schema(self.tools.names())
+        steps: list[tuple[str, str]] = []
+        errors: set[str] = set()
+        while True:
+            meter.step()
+            step, raw = self._decide(system, self._history(question, steps), schema, meter)
+            if step.thought:
+                trace.thought(step.thought)
+            if step.action == "finish":
+                answer = canonical_answer(step.answer or "")
+                if not answer:
+                    raise MalformedOutput("the final answer is empty")
+                if answer in errors:
+                    raise AgentError("the model returned a tool error as its answer; no answer was found")
+                return answer
+            trace.tool_call(step.action, step.args)
+            meter.counters.tool_calls += 1
+            try:
+                text = self.tools.call(step.action, step.args)
+                failed = False
+            except ToolError as exc:
+                text = f"Error: {exc}"
+                failed = True
+                meter.counters.tool_errors += 1
+                errors.add(canonical_answer(text))
+                errors.add(canonical_answer(str(exc)))
+            trace.observation(text, error=failed)
+            steps.append((dumps({"thought": step.thought, "action": step.action, "input": step.args}),
+                          "Observation: " + clip(text, self.observation_chars)))
