@@ -28,7 +28,13 @@ from consensus.game.moves import (
     UnsupportedKind,
 )
 from consensus.game.optimum import Optimum, optimal, price_of_anarchy
-from consensus.game.payoff import marginal_share, node_payoffs, potential, share, welfare
+from consensus.game.payoff import (
+    marginal_share,
+    node_payoffs,
+    potential,
+    share,
+    welfare,
+)
 from consensus.game.solver import SolveStats, solve
 
 __all__ = [

@@ -29,7 +29,11 @@ class Dynamics:
         self.instance = instance
         rewards, reds, kinds, caps, prices = instance.arrays
         self.rewards, self.reds, self.kinds, self.caps, self.prices = (
-            rewards, reds, kinds, caps, prices,
+            rewards,
+            reds,
+            kinds,
+            caps,
+            prices,
         )
         self.counts = [0] * len(rewards)
         self.version = [0] * len(rewards)
@@ -54,7 +58,10 @@ class Dynamics:
     def _rekey(self, t: int) -> None:
         self.version[t] += 1
         n, k = self.counts[t] + 1, self.reds[t]
-        heappush(self.heaps[self.kinds[t]], (-(self.rewards[t] // (n if n > k else k)), t, self.version[t]))
+        heappush(
+            self.heaps[self.kinds[t]],
+            (-(self.rewards[t] // (max(k, n))), t, self.version[t]),
+        )
 
     def greedy(self) -> int:
         """Phase 1; returns the number of adds."""
@@ -96,7 +103,9 @@ class Dynamics:
         best: tuple[int, int] | None = None
         for kind, price in prices.items():
             heap = heaps.get(kind)
-            entry = top(heap) if heap else None
+            if not heap:
+                continue
+            entry = top(heap)
             if entry is None:
                 continue
             bound = -entry[0] - price
@@ -109,7 +118,9 @@ class Dynamics:
             if entry is not None:
                 gain = -entry[0] - price
                 if gain > threshold and (
-                    best is None or gain > best[0] or (gain == best[0] and entry[1] < best[1])
+                    best is None
+                    or gain > best[0]
+                    or (gain == best[0] and entry[1] < best[1])
                 ):
                     best = (gain, entry[1])
             for kept in stash:
@@ -158,7 +169,14 @@ class Dynamics:
                 mine, cap, prices = self.own[i], self.caps[i], self.prices[i]
                 while True:
                     move, threshold = best_move(
-                        mine, cap, prices, rewards, reds, kinds, counts, self._best_outside
+                        mine,
+                        cap,
+                        prices,
+                        rewards,
+                        reds,
+                        kinds,
+                        counts,
+                        self._best_outside,
                     )
                     if move is None:
                         break

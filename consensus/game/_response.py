@@ -40,7 +40,7 @@ def best_move(
     worst_t, worst_p = -1, 0
     for t in own:
         n, k = counts[t], reds[t]
-        p = rewards[t] // (n if n > k else k) - prices[kinds[t]]
+        p = rewards[t] // (max(k, n)) - prices[kinds[t]]
         if worst_t < 0 or p < worst_p or (p == worst_p and t < worst_t):
             worst_t, worst_p = t, p
     spare = len(own) < cap

@@ -36,8 +36,12 @@ class Allocation:
         cls, pairs: Iterable[tuple[object, object]], stats: SolveStats | None = None
     ) -> Allocation:
         keyed = sorted(
-            (id_key(node, "allocation node id"), id_key(task, "allocation task id"),
-             normalize_id(node), normalize_id(task))
+            (
+                id_key(node, "allocation node id"),
+                id_key(task, "allocation task id"),
+                normalize_id(node),
+                normalize_id(task),
+            )
             for node, task in pairs
         )
         return cls(tuple((node, task) for _, _, node, task in keyed), stats)
@@ -45,7 +49,9 @@ class Allocation:
     @classmethod
     def from_mapping(cls, mapping: Mapping[object, Iterable[object]]) -> Allocation:
         """Build from ``{node id: [task id, ...]}``."""
-        return cls.from_pairs((node, task) for node, tasks in mapping.items() for task in tasks)
+        return cls.from_pairs(
+            (node, task) for node, tasks in mapping.items() for task in tasks
+        )
 
     def __len__(self) -> int:
         return len(self.pairs)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from consensus.game._response import ADD, DROP, best_move
 from consensus.game.allocation import Allocation
-from consensus.game.ids import id_key
 from consensus.game.instance import Instance
 from consensus.game.moves import (
     Add,
@@ -58,7 +57,7 @@ def find_profitable_move(instance: Instance, allocation: Allocation) -> Move | N
     ranked: dict[int, list[tuple[int, int]]] = {}
     for t, reward in enumerate(rewards):
         n, k = counts[t] + 1, reds[t]
-        ranked.setdefault(kinds[t], []).append((-(reward // (n if n > k else k)), t))
+        ranked.setdefault(kinds[t], []).append((-(reward // (max(k, n))), t))
     for tasks in ranked.values():
         tasks.sort()
 
@@ -77,7 +76,9 @@ def find_profitable_move(instance: Instance, allocation: Allocation) -> Move | N
         return best
 
     for i, mine in enumerate(own):
-        move, _ = best_move(mine, caps[i], prices[i], rewards, reds, kinds, counts, best_outside)
+        move, _ = best_move(
+            mine, caps[i], prices[i], rewards, reds, kinds, counts, best_outside
+        )
         if move is None:
             continue
         code, a, b, _ = move
@@ -86,7 +87,9 @@ def find_profitable_move(instance: Instance, allocation: Allocation) -> Move | N
             return Add(node, instance.tasks[a].id, len(mine), counts[a])
         if code == DROP:
             return Drop(node, instance.tasks[a].id, counts[a])
-        return Swap(node, instance.tasks[a].id, instance.tasks[b].id, counts[a], counts[b])
+        return Swap(
+            node, instance.tasks[a].id, instance.tasks[b].id, counts[a], counts[b]
+        )
     return None
 
 

@@ -6,7 +6,7 @@ because every failure here is a bad value handed in by the caller.
 
 from __future__ import annotations
 
-__all__ = ["GameError", "InstanceError", "AllocationError"]
+__all__ = ["AllocationError", "GameError", "InstanceError"]
 
 
 class GameError(ValueError):

@@ -37,7 +37,9 @@ def random_instance(
     node_ids: set[int] = set()
     for _ in range(n_nodes):
         address = _fresh(rng, 160, node_ids)
-        kinds = [k for k in range(n_kinds) if rng.random() < support] or [rng.randrange(n_kinds)]
+        kinds = [k for k in range(n_kinds) if rng.random() < support] or [
+            rng.randrange(n_kinds)
+        ]
         prices = {k: rng.randint(base[k] // 2, 3 * base[k] // 2) for k in kinds}
         nodes.append(Node(f"0x{address:040x}", rng.randint(0, top_cap), prices))
     tasks = []

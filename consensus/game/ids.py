@@ -27,7 +27,9 @@ def id_key(value: object, field: str = "id") -> int:
         InstanceError: ``value`` is not an int in ``[0, 2**256)`` nor a ``0x`` hex string.
     """
     if isinstance(value, bool):
-        raise InstanceError(f"{field}={value!r}: expected an int id or a 0x-hex string, got a bool")
+        raise InstanceError(
+            f"{field}={value!r}: expected an int id or a 0x-hex string, got a bool"
+        )
     if isinstance(value, int):
         if 0 <= value < _MAX:
             return value

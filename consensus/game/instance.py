@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import pairwise
 from types import MappingProxyType
 
 from consensus.game.errors import InstanceError
 from consensus.game.ids import Id, id_key, normalize_id
 
-__all__ = ["Task", "Node", "Instance"]
+__all__ = ["Instance", "Node", "Task"]
 
 _UINT256 = 1 << 256
 
@@ -27,7 +28,9 @@ def _uint(value: object, field_name: str, *, minimum: int = 0) -> int:
             f"got {type(value).__name__}"
         )
     if not minimum <= value < _UINT256:
-        raise InstanceError(f"{field_name}={value!r}: expected an int in [{minimum}, 2**256)")
+        raise InstanceError(
+            f"{field_name}={value!r}: expected an int in [{minimum}, 2**256)"
+        )
     return value
 
 
@@ -123,7 +126,9 @@ class Instance:
         return self._node_pos.get(id_key(node_id, "node id"))
 
     @cached_property
-    def arrays(self) -> tuple[list[int], list[int], list[int], list[int], list[dict[int, int]]]:
+    def arrays(
+        self,
+    ) -> tuple[list[int], list[int], list[int], list[int], list[dict[int, int]]]:
         """Plain lists for hot loops: rewards, redundancies, kinds, capacities, prices."""
         return (
             [t.reward for t in self.tasks],
@@ -135,15 +140,17 @@ class Instance:
 
 
 def _canonical(items: Iterable[object], cls: type, name: str) -> tuple:
-    keyed = []
+    keyed: list[tuple[int, Task | Node]] = []
     for position, item in enumerate(items):
         if not isinstance(item, cls):
             raise InstanceError(
                 f"{name}[{position}]={item!r}: expected a {cls.__name__}"
             )
-        keyed.append((id_key(item.id), item))  # type: ignore[attr-defined]
+        keyed.append((id_key(item.id), item))  # type: ignore[attr-defined,arg-type]
     keyed.sort(key=lambda pair: pair[0])
-    for (a, first), (b, _) in zip(keyed, keyed[1:]):
+    for (a, first), (b, _) in pairwise(keyed):
         if a == b:
-            raise InstanceError(f"{name}: duplicate id {first.id!r} (ids are unique per round)")
+            raise InstanceError(
+                f"{name}: duplicate id {first.id!r} (ids are unique per round)"
+            )
     return tuple(item for _, item in keyed)

@@ -25,15 +25,15 @@ from consensus.game.ids import Id, id_key
 from consensus.game.instance import Instance
 
 __all__ = [
-    "Move",
     "Add",
     "Drop",
-    "Swap",
+    "DuplicateAssignment",
+    "Move",
     "OverCapacity",
-    "UnsupportedKind",
+    "Swap",
     "UnknownNode",
     "UnknownTask",
-    "DuplicateAssignment",
+    "UnsupportedKind",
 ]
 
 
@@ -243,4 +243,6 @@ class DuplicateAssignment(Move):
     task: Id
 
     def verify(self, instance: Instance, allocation: Allocation) -> bool:
-        return _View(allocation).pairs.get((id_key(self.node), id_key(self.task)), 0) > 1
+        return (
+            _View(allocation).pairs.get((id_key(self.node), id_key(self.task)), 0) > 1
+        )

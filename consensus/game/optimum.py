@@ -48,7 +48,9 @@ class Optimum:
     method: str
 
 
-def optimal(instance: Instance, *, max_arcs: int = 400_000, method: str = "auto") -> Optimum:
+def optimal(
+    instance: Instance, *, max_arcs: int = 400_000, method: str = "auto"
+) -> Optimum:
     """Maximum-welfare allocation.
 
     Args:
@@ -68,7 +70,9 @@ def optimal(instance: Instance, *, max_arcs: int = 400_000, method: str = "auto"
     return Optimum(value, _allocation(instance, pairs), True, "explicit-flow")
 
 
-def price_of_anarchy(instance: Instance, equilibrium: Allocation | None = None) -> float:
+def price_of_anarchy(
+    instance: Instance, equilibrium: Allocation | None = None
+) -> float:
     """``W_opt / W_eq`` (≥ 1); ``1.0`` when both are 0, ``inf`` when only ``W_eq`` is.
 
     Reporting only: a float is fine here, nothing on chain compares it.
@@ -114,7 +118,9 @@ def _hub_flow(instance: Instance) -> tuple[int, list[tuple[int, int]] | None]:
                 else:
                     hi = mid
             if min(cap, lo) > 0:
-                graph.add_edge(("n", i), ("k", kind), capacity=min(cap, lo), weight=price)
+                graph.add_edge(
+                    ("n", i), ("k", kind), capacity=min(cap, lo), weight=price
+                )
         if graph.has_node(("n", i)):
             graph.add_edge("s", ("n", i), capacity=cap, weight=0)
             supply += cap
@@ -160,7 +166,9 @@ def _explicit_arcs(instance: Instance) -> int:
     _, _, kinds, _, prices = instance.arrays
     values = _values(instance)
     return sum(
-        1 for node_prices in prices for t, v in enumerate(values)
+        1
+        for node_prices in prices
+        for t, v in enumerate(values)
         if kinds[t] in node_prices and v > node_prices[kinds[t]]
     )
 

@@ -24,7 +24,7 @@ from consensus.game.errors import AllocationError
 from consensus.game.ids import Id
 from consensus.game.instance import Instance
 
-__all__ = ["share", "marginal_share", "node_payoffs", "potential", "welfare"]
+__all__ = ["marginal_share", "node_payoffs", "potential", "share", "welfare"]
 
 
 def share(reward: int, count: int, redundancy: int) -> int:
@@ -37,7 +37,9 @@ def marginal_share(reward: int, count: int, redundancy: int) -> int:
     return reward // max(count + 1, redundancy)
 
 
-def indexed(instance: Instance, allocation: Allocation) -> tuple[list[set[int]], list[int]]:
+def indexed(
+    instance: Instance, allocation: Allocation
+) -> tuple[list[set[int]], list[int]]:
     """Task sets per node and counts per task, by canonical index.
 
     Raises:
@@ -51,7 +53,9 @@ def indexed(instance: Instance, allocation: Allocation) -> tuple[list[set[int]],
         i = instance.node_index(node_id)
         t = instance.task_index(task_id)
         if i is None or t is None:
-            raise AllocationError(f"pair ({node_id!r}, {task_id!r}): unknown node or task id")
+            raise AllocationError(
+                f"pair ({node_id!r}, {task_id!r}): unknown node or task id"
+            )
         if t in own[i]:
             raise AllocationError(f"pair ({node_id!r}, {task_id!r}): assigned twice")
         if kinds[t] not in prices[i]:

@@ -21,6 +21,7 @@ only the time. Cost: ``O((Σ_i C_i + moves · K) · log T + sweeps · N)``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from consensus.game._dynamics import Dynamics
 from consensus.game.allocation import Allocation
 from consensus.game.instance import Instance
@@ -68,6 +69,8 @@ def solve(instance: Instance, *, record: bool = False) -> Allocation:
     tasks, nodes = instance.tasks, instance.nodes
     # index order is canonical order, so the pairs need no sorting
     pairs = tuple(
-        (nodes[i].id, tasks[t].id) for i, mine in enumerate(dyn.own) for t in sorted(mine)
+        (nodes[i].id, tasks[t].id)
+        for i, mine in enumerate(dyn.own)
+        for t in sorted(mine)
     )
     return Allocation(pairs, stats)
