@@ -1,0 +1,142 @@
+"""`nashnet node register|status|unstake|withdraw`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.table import Table
+
+from contracts.errors import ConfigError
+from contracts.kinds import TaskKind
+from contracts.registry import add_stake, node_info, register_node
+from node import identity
+
+from . import common as c
+
+app = typer.Typer(help="Register and manage a compute node.", no_args_is_help=True)
+
+
+def _ctx(rpc_url: str | None, manifest: Path | None, account: str | None, dev: int | None) -> Any:
+    s = c.settings(rpc_url, manifest)
+    w3 = c.web3_for(s)
+    d = c.deployment(s, w3)
+    acct = c.account_for(s, w3, account, dev)
+    return s, d, c.sender_for(s, w3, acct)
+
+
+def parse_prices(items: list[str]) -> dict[int, int]:
+    """``["react=1.5", "mcts=2"]`` → {kind: price in base units}."""
+    prices: dict[int, int] = {}
+    for item in items:
+        if "=" not in item:
+            raise ConfigError(f"--price {item!r}: expected KIND=PRICE, e.g. react=1.5")
+        kind_text, price_text = item.split("=", 1)
+        kind = TaskKind.parse(kind_text)
+        if int(kind) in prices:
+            raise ConfigError(f"--price: kind {kind.label} given twice")
+        prices[int(kind)] = c.parse_amount(price_text, f"--price {kind.label}")
+    if not prices:
+        raise ConfigError("give at least one --price KIND=PRICE")
+    return prices
+
+
+@app.command("register")
+def register_cmd(
+    endpoint: str = typer.Option(..., "--endpoint", help="URL where this node serves traces."),
+    capacity: int = typer.Option(4, "--capacity", min=0, max=10_000, help="Tasks per allocation round."),
+    price: list[str] = typer.Option(..., "--price", help="KIND=PRICE in tokens; repeat per kind."),
+    stake: str = typer.Option("0", "--stake", help="Tokens to stake now."),
+    rpc_url: Optional[str] = c.RpcOpt, manifest: Optional[Path] = c.ManifestOpt,
+    account: Optional[str] = c.AccountOpt, dev: Optional[int] = c.DevOpt, yes: bool = c.YesOpt,
+) -> None:
+    """Register this operator as a node, with prices per task kind, and stake.
+
+    Example: nashnet node register --account op1 --endpoint http://127.0.0.1:9001 --price react=1 --stake 1000
+    """
+    prices = parse_prices(price)
+    amount = c.parse_amount(stake, "--stake")
+    s, d, sender = _ctx(rpc_url, manifest, account, dev)
+    name = account or f"dev{dev}"
+    key = identity.load_or_create(identity.identity_path(s.keystore_path, name), c.password())
+    if amount:
+        c.confirm(f"Stake {c.fmt_amount(amount)} tokens from {sender.address}?", yes)
+    register_node(d, sender, signing_key=identity.public_bytes(key), endpoint=endpoint, capacity=capacity,
+                  prices=prices, stake=amount)
+    c.err.print(f"registered {sender.address}")
+
+
+@app.command("stake")
+def stake_cmd(
+    amount: str = typer.Argument(..., help="Tokens to add to the stake."),
+    rpc_url: Optional[str] = c.RpcOpt, manifest: Optional[Path] = c.ManifestOpt,
+    account: Optional[str] = c.AccountOpt, dev: Optional[int] = c.DevOpt, yes: bool = c.YesOpt,
+) -> None:
+    """Add to this node's stake.
+
+    Example: nashnet node stake 500 --account op1
+    """
+    value = c.parse_amount(amount, "amount")
+    _, d, sender = _ctx(rpc_url, manifest, account, dev)
+    c.confirm(f"Stake {c.fmt_amount(value)} tokens from {sender.address}?", yes)
+    add_stake(d, sender, value)
+    c.err.print("staked")
+
+
+@app.command("status")
+def status_cmd(
+    operator: Optional[str] = typer.Argument(None, help="Operator address (default: every node)."),
+    rpc_url: Optional[str] = c.RpcOpt, manifest: Optional[Path] = c.ManifestOpt, as_json: bool = c.JsonOpt,
+) -> None:
+    """Show registered nodes: stake, capacity, kinds and prices.
+
+    Example: nashnet node status --json
+    """
+    s = c.settings(rpc_url, manifest)
+    d = c.deployment(s, c.web3_for(s))
+    if operator is not None and not d.w3.is_address(operator):
+        raise ConfigError(f"operator: {operator!r} is not an address")
+    ops = [d.w3.to_checksum_address(operator)] if operator else list(d.registry.functions.operators().call())
+    rows = [node_info(d, op) for op in ops]
+    if as_json:
+        c.emit_json(rows)
+        return
+    table = Table("operator", "active", "capacity", "stake", "unbonding", "prices")
+    for r in rows:
+        prices = ", ".join(f"{TaskKind(k).label if k in TaskKind._value2member_map_ else k}={c.fmt_amount(p)}"
+                           for k, p in r["prices"].items())
+        table.add_row(r["operator"], str(r["active"]), str(r["capacity"]), c.fmt_amount(r["stake"]),
+                      c.fmt_amount(r["unbonding"]), prices)
+    c.out.print(table)
+
+
+@app.command("unstake")
+def unstake_cmd(
+    amount: str = typer.Argument(..., help="Tokens to start unbonding."),
+    rpc_url: Optional[str] = c.RpcOpt, manifest: Optional[Path] = c.ManifestOpt,
+    account: Optional[str] = c.AccountOpt, dev: Optional[int] = c.DevOpt,
+) -> None:
+    """Start unbonding part of the stake; withdraw it after the unbonding delay.
+
+    Example: nashnet node unstake 100 --account op1
+    """
+    value = c.parse_amount(amount, "amount")
+    _, d, sender = _ctx(rpc_url, manifest, account, dev)
+    sender.transact(d.registry.functions.requestUnstake(value))
+    end = node_info(d, sender.address)["unbonding_end"]
+    c.err.print(f"unbonding {c.fmt_amount(value)}; withdrawable at unix time {end}")
+
+
+@app.command("withdraw")
+def withdraw_cmd(
+    rpc_url: Optional[str] = c.RpcOpt, manifest: Optional[Path] = c.ManifestOpt,
+    account: Optional[str] = c.AccountOpt, dev: Optional[int] = c.DevOpt,
+) -> None:
+    """Withdraw stake whose unbonding delay is over.
+
+    Example: nashnet node withdraw --account op1
+    """
+    _, d, sender = _ctx(rpc_url, manifest, account, dev)
+    sender.transact(d.registry.functions.withdraw())
+    c.err.print("withdrawn")
