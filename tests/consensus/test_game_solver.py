@@ -124,7 +124,8 @@ def test_large_instance_is_solved_fast_and_in_any_order() -> None:
     inst = random_instance(1000, 10_000, 5, seed=1)
     _ = inst.arrays  # built once per instance, as the benchmark does
     best = min(_timed(inst) for _ in range(3))
-    # the target is 0.25 s on a 2-core box; twice that leaves room for a loaded CI machine
+    # the target is 0.25 s on a 2-core box; CPU time (not wall time) keeps other jobs on a
+    # shared CI machine out of the measure, and the factor 2 leaves room for a slower CPU
     assert best < 0.5, best
     result = solve(inst)
     assert find_profitable_move(inst, result) is None
@@ -135,6 +136,6 @@ def test_large_instance_is_solved_fast_and_in_any_order() -> None:
 
 
 def _timed(inst: Instance) -> float:
-    start = time.perf_counter()
+    start = time.process_time()
     solve(inst)
-    return time.perf_counter() - start
+    return time.process_time() - start
