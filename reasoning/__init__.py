@@ -1,4 +1,9 @@
-"""Reasoning engines that need no language model: RDF + OWL-RL, SPARQL, MCTS, tools."""
+"""Reasoning engines that need no language model: RDF + OWL-RL, SPARQL, MCTS, tools.
+
+Subpackages: :mod:`reasoning.kg` (knowledge graphs), :mod:`reasoning.mcts` (search),
+:mod:`reasoning.tools` (tools with JSON schemas), :mod:`reasoning.datasets`
+(generated evaluation sets).
+"""
 
 from reasoning.errors import (
     InputTooLarge,
@@ -10,13 +15,28 @@ from reasoning.errors import (
     ToolError,
     UnknownToolError,
 )
-from reasoning.tools import Tool, Toolbox, calculator_tool
+from reasoning.kg import KnowledgeGraph, QueryResult
+from reasoning.mcts import MCTS, Problem, SearchResult, search, solve_blocks, solve_game24
+from reasoning.tools import (
+    Tool,
+    Toolbox,
+    calculator_tool,
+    corpus_search_tool,
+    default_toolbox,
+    kg_lookup_tool,
+    sparql_tool,
+)
 
 __all__ = [
+    "MCTS",
     "InputTooLarge",
+    "KnowledgeGraph",
+    "Problem",
+    "QueryResult",
     "QueryTimeout",
     "RDFParseError",
     "ReasoningError",
+    "SearchResult",
     "SparqlError",
     "Tool",
     "ToolArgumentError",
@@ -24,4 +44,11 @@ __all__ = [
     "Toolbox",
     "UnknownToolError",
     "calculator_tool",
+    "corpus_search_tool",
+    "default_toolbox",
+    "kg_lookup_tool",
+    "search",
+    "solve_blocks",
+    "solve_game24",
+    "sparql_tool",
 ]
