@@ -1,8 +1,9 @@
 """Materializing entailments: OWL 2 RL with ``reasonable``, RDFS by our own rules.
 
-``reasonable`` (a Rust OWL 2 RL reasoner) computes the instance-level closure; a small
-Python pass then adds the schema-level entailments (``scm-*`` rules) it leaves out, so
-that the result matches owlrl's, less owlrl's trivial and axiomatic triples (see
+``reasonable`` (a Rust OWL 2 RL reasoner) computes the instance-level closure; small
+Python passes add what it leaves out: property chains (``prp-spo2``, alternated with
+reasonable to a fixpoint) and schema-level entailments (``scm-*`` rules), so that the
+result matches owlrl's, less owlrl's trivial and axiomatic triples (see
 ``docs/reasoning.md``). RDFS needs no engine: one pass over the triples with the
 transitive subclass and subproperty maps.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -27,7 +29,34 @@ _TYPE, _SCO, _SPO = f"<{RDF}type>", f"<{RDFS}subClassOf>", f"<{RDFS}subPropertyO
 _DOM, _RNG = f"<{RDFS}domain>", f"<{RDFS}range>"
 _EQC, _EQP = f"<{OWL}equivalentClass>", f"<{OWL}equivalentProperty>"
 _INT, _FIRST, _REST, _NIL = f"<{OWL}intersectionOf>", f"<{RDF}first>", f"<{RDF}rest>", f"<{RDF}nil>"
+_CHAIN = f"<{OWL}propertyChainAxiom>"
 _SCHEMA = {_SCO, _SPO, _DOM, _RNG, _EQC, _EQP, _INT, _FIRST, _REST}
+
+
+_LOCK = threading.Lock()
+_TERMS: dict[str, ox.NamedNode | ox.BlankNode | ox.Literal] = {}
+
+
+def _key(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
+    text = str(term)
+    _TERMS.setdefault(text, term)
+    return text
+
+
+def _from_rdflib(term: object) -> str:
+    import rdflib
+
+    if isinstance(term, rdflib.URIRef):
+        return _key(ox.NamedNode(str(term)))
+    if isinstance(term, rdflib.BNode):
+        # the same label as in the dump we gave reasonable, so the same node in the store
+        return _key(ox.BlankNode(str(term)))
+    assert isinstance(term, rdflib.Literal)
+    if term.language:
+        return _key(ox.Literal(str(term), language=term.language))
+    if term.datatype is not None:
+        return _key(ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype))))
+    return _key(ox.Literal(str(term)))
 
 
 def _closure(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
@@ -53,11 +82,12 @@ def _closure(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
 def _triples(store: ox.Store, predicates: Iterable[str] | None = None) -> list[Triple]:
     if predicates is None:
         quads = store.quads_for_pattern(None, None, None, ox.DefaultGraph())
-        return [(str(q.subject), str(q.predicate), str(q.object)) for q in quads]
+        return [(_key(q.subject), _key(q.predicate), _key(q.object)) for q in quads]
     out: list[Triple] = []
     for p in predicates:
         node = ox.NamedNode(p[1:-1])
-        out.extend((str(q.subject), p, str(q.object)) for q in store.quads_for_pattern(None, node, None, ox.DefaultGraph()))
+        _key(node)
+        out.extend((_key(q.subject), p, _key(q.object)) for q in store.quads_for_pattern(None, node, None, ox.DefaultGraph()))
     return out
 
 
@@ -134,7 +164,7 @@ def _rdfs(store: ox.Store) -> set[Triple]:
     return out
 
 
-def _owl_rl(store: ox.Store) -> set[Triple]:
+def _reasonable(store: ox.Store) -> set[Triple]:
     import reasonable  # imported here: a compiled extension not every caller needs
 
     fd, path = tempfile.mkstemp(suffix=".ttl")  # reasonable's Rust parser reads files
@@ -146,9 +176,64 @@ def _owl_rl(store: ox.Store) -> set[Triple]:
         inferred = reasoner.reason()
     finally:
         os.unlink(path)
-    out: set[Triple] = {(s.n3(), p.n3(), o.n3()) for s, p, o in inferred}
-    out |= _schema_entailments(_triples(store, _SCHEMA))
+    return {(_from_rdflib(s), _from_rdflib(p), _from_rdflib(o)) for s, p, o in inferred}
+
+
+def _chains(schema: list[Triple]) -> list[tuple[str, list[str]]]:
+    first = {s: o for s, p, o in schema if p == _FIRST}
+    rest = {s: o for s, p, o in schema if p == _REST}
+    out = []
+    for s, p, o in schema:
+        if p == _CHAIN:
+            links, node = [], o
+            while node in first and len(links) < 100:
+                links.append(first[node])
+                node = rest.get(node, _NIL)
+            if links:
+                out.append((s, links))
     return out
+
+
+def _chain_entailments(chains: list[tuple[str, list[str]]], triples: Iterable[Triple]) -> set[Triple]:
+    """prp-spo2, which reasonable does not implement: x p1 y1 ... p_n z gives x P z."""
+    wanted = {p for _, links in chains for p in links}
+    by_p: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for s, p, o in triples:
+        if p in wanted:
+            by_p[p][s].add(o)
+    out: set[Triple] = set()
+    for prop, links in chains:
+        for start, firsts in by_p[links[0]].items():
+            frontier = set(firsts)
+            for link in links[1:]:
+                frontier = {z for y in frontier for z in by_p[link].get(y, ())}
+            out.update((start, prop, z) for z in frontier)
+    return out
+
+
+def _owl_rl(store: ox.Store) -> set[Triple]:
+    schema = _triples(store, _SCHEMA | {_CHAIN})
+    chains = _chains(schema)
+    out = _reasonable(store)
+    # property chains feed the other rules and the other rules feed chains: alternate to a fixpoint
+    while chains:
+        extra = _chain_entailments(chains, out) - out
+        if not extra:
+            break
+        _insert(store, out | extra)
+        out = _reasonable(store)
+    out |= _schema_entailments(schema)
+    return out
+
+
+def _insert(store: ox.Store, triples: Iterable[Triple]) -> None:
+    # terms, not text: parsing text would give every blank node a fresh identity
+    graph = ox.DefaultGraph()
+    store.bulk_extend(
+        ox.Quad(_TERMS[s], _TERMS[p], _TERMS[o], graph)  # type: ignore[arg-type]
+        for s, p, o in triples
+        if not s.startswith('"')
+    )
 
 
 def materialize_store(store: ox.Store, profile: str) -> int:
@@ -161,9 +246,13 @@ def materialize_store(store: ox.Store, profile: str) -> int:
         raise ValueError(f"profile: expected one of {', '.join(PROFILES)}, got {profile!r}")
     if profile == "none":
         return 0
-    before = len(store)
-    new = _owl_rl(store) if profile == "owl-rl" else _rdfs(store)
-    # Turtle, not N-Triples: rdflib renders multi-line literals with long quotes
-    text = "".join(f"{s} {p} {o} .\n" for s, p, o in new if not s.startswith('"'))
-    store.bulk_load(text.encode("utf-8"), format=ox.RdfFormat.TURTLE, to_graph=ox.DefaultGraph())
-    return len(store) - before
+    with _LOCK:  # the term table is shared by the rules of one run
+        _TERMS.clear()
+        for iri in (_TYPE, _SCO, _SPO, _DOM, _RNG, _EQC, _EQP, _INT, _FIRST, _REST, _NIL, _CHAIN):
+            _key(ox.NamedNode(iri[1:-1]))
+        before = len(store)
+        try:
+            _insert(store, _owl_rl(store) if profile == "owl-rl" else _rdfs(store))
+        finally:
+            _TERMS.clear()
+        return len(store) - before
