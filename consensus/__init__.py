@@ -1,3 +1,6 @@
 """The allocation game, its solver, on-chain proposal/challenge and result settlement."""
 
-__all__: list[str] = []
+from . import game
+from .game import *  # noqa: F403 - the game's public names are this package's
+
+__all__ = ["game", *game.__all__]

@@ -1,15 +1,17 @@
 """Errors of the allocation game.
 
-``GameError`` is the single root of this subpackage; it also subclasses ``ValueError``
+``GameError`` is the root of this subpackage, under the project's ``NashnetError``; it also subclasses ``ValueError``
 because every failure here is a bad value handed in by the caller.
 """
 
 from __future__ import annotations
 
+from contracts.errors import NashnetError
+
 __all__ = ["AllocationError", "GameError", "InstanceError"]
 
 
-class GameError(ValueError):
+class GameError(NashnetError, ValueError):
     """Root of every error raised by :mod:`consensus.game`."""
 
 
