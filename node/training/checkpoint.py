@@ -1,5 +1,6 @@
 """Atomic checkpoints with a sha256 each, and the manifest that chains their hashes.
 
+Each checkpoint's sha256 is over its content (``content_hash``), recorded in the manifest.
 A checkpoint is written to a temporary file in the same folder, fsynced, and moved into place
 with ``os.replace``; only then is the manifest (written the same way) extended. A write that
 dies at any point leaves the manifest naming only complete checkpoints whose hashes match.
@@ -89,6 +90,39 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def content_hash(payload: Any) -> str:
+    """sha256 of a checkpoint's content: every tensor's dtype, shape and bytes, every number,
+    in key order.
+
+    Hashing content rather than file bytes matters: ``torch.save`` writes a per-process
+    serialization id and pickles shared objects differently after a resume, so identical
+    states would otherwise get different hashes on different (honest) nodes.
+    """
+    h = hashlib.sha256()
+
+    def walk(x: Any) -> None:
+        if isinstance(x, torch.Tensor):
+            t = x.detach().cpu().contiguous().reshape(-1)
+            h.update(f"T{t.dtype}{tuple(x.shape)}".encode())
+            h.update(t.view(torch.uint8).numpy().tobytes())
+        elif isinstance(x, dict):
+            h.update(b"D%d" % len(x))
+            for k in sorted(x, key=str):
+                h.update(f"K{k!s}".encode())
+                walk(x[k])
+        elif isinstance(x, (list, tuple)):
+            h.update(b"L%d" % len(x))
+            for item in x:
+                walk(item)
+        elif x is None or isinstance(x, (bool, int, float, str)):
+            h.update(f"S{type(x).__name__}:{x!r}".encode())
+        else:
+            raise TypeError(f"checkpoint holds a {type(x).__name__}; only tensors and plain values hash")
+
+    walk(payload)
+    return h.hexdigest()
+
+
 def serialize(payload: dict[str, Any]) -> bytes:
     buf = io.BytesIO()
     torch.save(payload, buf)
@@ -108,7 +142,7 @@ def write_checkpoint(workdir: Path, spec_hash: str, step: int, payload: dict[str
     workdir.mkdir(parents=True, exist_ok=True)
     entries = [e for e in read_manifest(workdir) if e.step < step]
     data = serialize(payload)
-    sha = hashlib.sha256(data).hexdigest()
+    sha = content_hash(payload)
     name = f"ckpt_{step:08d}.pt"
     atomic_write_bytes(workdir / name, data)
     prev = entries[-1].chain if entries else spec_hash
@@ -120,18 +154,17 @@ def write_checkpoint(workdir: Path, spec_hash: str, step: int, payload: dict[str
 
 
 def load_checkpoint(workdir: Path, entry: CheckpointEntry) -> dict[str, Any]:
-    """Read a checkpoint, refusing it unless its bytes hash to ``entry.sha256``."""
+    """Read a checkpoint, refusing it unless its content hashes to ``entry.sha256``."""
     path = Path(workdir) / entry.file
     try:
-        data = path.read_bytes()
-    except OSError as exc:
+        payload: dict[str, Any] = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # truncated zip, bad pickle, missing file: all mean "not valid"
         raise CheckpointError(f"checkpoint {path} (step {entry.step}) cannot be read: {exc}") from exc
-    sha = hashlib.sha256(data).hexdigest()
+    sha = content_hash(payload)
     if sha != entry.sha256:
         raise CheckpointError(
             f"checkpoint {path} (step {entry.step}) has sha256 {sha}, manifest says {entry.sha256}"
         )
-    payload: dict[str, Any] = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     return payload
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import random
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import torch.distributed as dist
 
@@ -61,7 +63,11 @@ def lr_at(spec: TrainingJobSpec, step: int) -> float:
 
 def build(spec: TrainingJobSpec, device: torch.device) -> tuple[GPT, torch.optim.AdamW]:
     """The model, initialised on CPU from the job seed (identical on every device), and AdamW."""
+    # Every RNG a step could touch is seeded, so checkpoint content (RNG states included)
+    # is a function of the spec alone and honest nodes' checkpoint hashes coincide.
     torch.manual_seed(spec.seed)
+    np.random.seed(spec.seed)
+    random.seed(spec.seed)
     model = GPT(spec.model).to(device)
     # Weight decay on matrices only; norms and biases are left alone (as in nanoGPT).
     params = [p for p in model.parameters() if p.requires_grad]
