@@ -26,6 +26,8 @@ def find_anvil() -> Path:
     """Path to the anvil binary (``NASHNET_ANVIL``, the npm package, or PATH)."""
     env = os.environ.get("NASHNET_ANVIL")
     if env:
+        if not os.access(env, os.X_OK):
+            raise ToolchainError(f"NASHNET_ANVIL={env} is not an executable anvil binary")
         return Path(env)
     try:
         candidate = find_node_modules() / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
@@ -89,7 +91,10 @@ class Anvil:
         if state_file:
             args += ["--state", str(state_file)]
         out = open(log_file, "ab") if log_file else subprocess.DEVNULL
-        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        except OSError as exc:
+            raise ToolchainError(f"cannot start anvil ({args[0]}): {exc.strerror}") from None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:

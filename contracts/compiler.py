@@ -78,13 +78,14 @@ def abi_hash(abi: list[dict[str, Any]]) -> str:
 def find_node_modules() -> Path:
     """The ``node_modules`` folder holding OpenZeppelin and solc.
 
-    Looked up in ``NASHNET_NODE_MODULES``, then upwards from the working directory
-    and from this package.
+    ``NASHNET_NODE_MODULES`` when set, else looked up upwards from the working
+    directory and from this package.
     """
     env = os.environ.get("NASHNET_NODE_MODULES")
     candidates = [Path(env)] if env else []
-    for start in (Path.cwd(), PACKAGE_DIR):
-        candidates += [p / "node_modules" for p in (start, *start.parents)]
+    if not env:  # an explicit folder is the only one looked at
+        for start in (Path.cwd(), PACKAGE_DIR):
+            candidates += [p / "node_modules" for p in (start, *start.parents)]
     for candidate in candidates:
         if (candidate / "@openzeppelin" / "contracts" / "package.json").is_file():
             return candidate.resolve()
