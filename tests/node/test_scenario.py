@@ -1,0 +1,35 @@
+"""The devnet scenario on the in-process chain and, through `nashnet devnet up`, on anvil."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from contracts import InProcessChain
+from node.cli import main
+from node.identity import public_bytes
+from node.scenario import run_scenario
+
+
+def test_scenario_in_process() -> None:
+    chain = InProcessChain.start()
+    ops = [(chain.accounts[i], public_bytes(Ed25519PrivateKey.generate())) for i in (1, 2, 3)]
+    result = run_scenario(chain.w3, chain.accounts[0], ops)
+    assert result.passed
+    assert (result.old_value, result.new_value) == (1000, 2000)
+    assert [n["active"] for n in result.nodes] == [True, True, True]
+    assert {n["operator"] for n in result.nodes} == {a.address for a, _ in ops}
+
+
+@pytest.mark.integration
+def test_devnet_up_on_anvil(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["devnet", "up", "--nodes", "3", "--json"])
+    out = capsys.readouterr().out
+    assert code == 0
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["passed"] and summary["proposal"]["state"] == "executed"
+    assert len(summary["nodes"]) == 3
+    assert Path(summary["manifest"]).is_file()
