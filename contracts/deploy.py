@@ -1,7 +1,8 @@
 """Deploy and wire nashnet's contracts, leaving no deployer backdoor.
 
 Order: token → timelock → params (governed by the timelock) → node registry →
-governor; the governor becomes the timelock's only proposer and canceller, anyone
+task market (its treasury is the timelock) → governor; the market gets the registry's
+SLASHER_ROLE, the governor becomes the timelock's only proposer and canceller, anyone
 may execute, the registry's admin role moves to the timelock, and the deployer
 renounces every admin role it held. What the deployer keeps is tokens, nothing more.
 """
@@ -100,6 +101,7 @@ def deploy(
     timelock = put("timelock", config.timelock_delay, [], [ZERO_ADDRESS], deployer)
     put("params", timelock.address, config.params.as_tuple())
     registry = put("registry", token.address, deployed["params"].address, deployer)
+    market = put("market", token.address, deployed["params"].address, registry.address, timelock.address)
     governor = put(
         "governor",
         token.address,
@@ -115,6 +117,8 @@ def deploy(
     for role in ("PROPOSER_ROLE", "CANCELLER_ROLE"):
         sender.transact(timelock.functions.grantRole(getattr(timelock.functions, role)().call(), governor.address))
     registry_admin = registry.functions.DEFAULT_ADMIN_ROLE().call()
+    # The market slashes through the registry; only the admin can grant that, so before renouncing.
+    sender.transact(registry.functions.grantRole(registry.functions.SLASHER_ROLE().call(), market.address))
     sender.transact(registry.functions.grantRole(registry_admin, timelock.address))
     sender.transact(registry.functions.renounceRole(registry_admin, deployer))
     sender.transact(timelock.functions.renounceRole(admin, deployer))

@@ -26,6 +26,7 @@ CONTRACT_NAMES = {
     "timelock": "NashTimelock",
     "params": "Params",
     "registry": "NodeRegistry",
+    "market": "TaskMarket",
     "governor": "NashGovernor",
 }
 
