@@ -58,7 +58,11 @@ class SpikingNetwork:
         """Advance one step; returns the indices of the neurons that fired (sorted)."""
         c, n = self.cfg, self.cfg.neurons
         v = self.v
-        v.mul_(c.leak).add_(self.i_next[:n]).add_(c.drive)
+        # Global drive, minus fast global inhibition tracking last step's population rate:
+        # thresholds adapt over hundreds of steps, an avalanche grows in a few, so this is
+        # what stops one (it is zero while the network fires at the target rate).
+        rate = self.prev_fired.numel() / n
+        v.mul_(c.leak).add_(self.i_next[:n]).add_(c.drive - c.inhibition * (rate - c.target_rate))
         if c.noise > 0:
             off = int(torch.randint(0, n, (1,), generator=self.gen, device=self.device))
             v.add_(self.noise_bank[off : off + n], alpha=c.noise)

@@ -26,11 +26,12 @@ class NetworkConfig(BaseModel):
     seed: int = Field(default=0, ge=0)
     leak: float = Field(default=0.9, gt=0, lt=1)
     v_reset: float = 0.0
-    theta_init: float = Field(default=1.0, gt=0)
+    theta_init: float = Field(default=0.7, gt=0)
     theta_min: float = Field(default=0.05, gt=0)
     target_rate: float = Field(default=0.05, gt=0, lt=0.5)
     eta_theta: float = Field(default=0.02, gt=0)
     drive: float = Field(default=0.05, description="global drive added to every neuron each step")
+    inhibition: float = Field(default=0.5, ge=0, description="global inhibition per unit of rate above target")
     noise: float = Field(default=0.05, ge=0, description="std of the Gaussian input noise")
     w_init: float = Field(default=0.01, ge=0)
     w_max: float = Field(default=0.04, gt=0)
