@@ -16,7 +16,14 @@ from reasoning.errors import (
     UnknownToolError,
 )
 from reasoning.kg import KnowledgeGraph, QueryResult
-from reasoning.mcts import MCTS, Problem, SearchResult, search, solve_blocks, solve_game24
+from reasoning.mcts import (
+    MCTS,
+    Problem,
+    SearchResult,
+    search,
+    solve_blocks,
+    solve_game24,
+)
 from reasoning.tools import (
     Tool,
     Toolbox,

@@ -7,14 +7,14 @@ Where a builtin exception fits, it is inherited too, so callers may catch either
 from __future__ import annotations
 
 __all__ = [
+    "InputTooLarge",
+    "QueryTimeout",
+    "RDFParseError",
     "ReasoningError",
+    "SparqlError",
+    "ToolArgumentError",
     "ToolError",
     "UnknownToolError",
-    "ToolArgumentError",
-    "QueryTimeout",
-    "InputTooLarge",
-    "RDFParseError",
-    "SparqlError",
 ]
 
 

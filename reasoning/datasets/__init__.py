@@ -3,7 +3,11 @@
 from reasoning.datasets.arithmetic import ArithmeticQuestion, arithmetic_questions
 from reasoning.datasets.game24 import Game24Instance, game24_instances, game24_solvable
 from reasoning.datasets.questions import KGQuestion, university_questions
-from reasoning.datasets.university import UniversityData, generate_university, university_ontology
+from reasoning.datasets.university import (
+    UniversityData,
+    generate_university,
+    university_ontology,
+)
 
 __all__ = [
     "ArithmeticQuestion",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 from itertools import combinations_with_replacement
 
 __all__ = ["Game24Instance", "game24_instances", "game24_solvable"]
@@ -16,7 +16,7 @@ class Game24Instance:
     solvable: bool
 
 
-@lru_cache(maxsize=None)
+@cache
 def _can_reach(values: tuple[Fraction, ...], target: Fraction) -> bool:
     """True when combining ``values`` (a sorted multiset) two at a time can end at ``target``."""
     if len(values) == 1:

@@ -10,7 +10,13 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from reasoning.datasets.university import DATA, FACULTY_CLASSES, PROFESSOR_CLASSES, UNIV, UniversityData
+from reasoning.datasets.university import (
+    DATA,
+    FACULTY_CLASSES,
+    PROFESSOR_CLASSES,
+    UNIV,
+    UniversityData,
+)
 
 __all__ = ["KGQuestion", "university_questions"]
 

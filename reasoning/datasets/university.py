@@ -12,30 +12,21 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 __all__ = [
-    "UNIV",
     "DATA",
-    "UniversityFacts",
+    "UNIV",
     "UniversityData",
-    "university_ontology",
+    "UniversityFacts",
     "generate_university",
+    "university_ontology",
 ]
 
 UNIV = "http://nashnet.example/univ#"
 DATA = "http://nashnet.example/data/"
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
-_FIRST = (
-    "Ada Alan Barbara Carlos Chen Dana Elena Farid Grace Hana Ivan Jun Kofi Lena Maria Nia "
-    "Omar Priya Quinn Ravi Sara Tomas Uma Victor Wei Xenia Yusuf Zoe"
-).split()
-_LAST = (
-    "Abe Baker Costa Diaz Evans Fischer Garcia Hughes Ito Jensen Khan Lopez Meyer Novak Okafor "
-    "Patel Quist Rossi Sato Tanaka Ueda Varga Weber Xu Young Zhou"
-).split()
-_TOPICS = (
-    "Algebra Biology Chemistry Databases Ecology Finance Geometry History Logic Music Networks "
-    "Optics Physics Robotics Statistics Topology"
-).split()
+_FIRST = ["Ada", "Alan", "Barbara", "Carlos", "Chen", "Dana", "Elena", "Farid", "Grace", "Hana", "Ivan", "Jun", "Kofi", "Lena", "Maria", "Nia", "Omar", "Priya", "Quinn", "Ravi", "Sara", "Tomas", "Uma", "Victor", "Wei", "Xenia", "Yusuf", "Zoe"]
+_LAST = ["Abe", "Baker", "Costa", "Diaz", "Evans", "Fischer", "Garcia", "Hughes", "Ito", "Jensen", "Khan", "Lopez", "Meyer", "Novak", "Okafor", "Patel", "Quist", "Rossi", "Sato", "Tanaka", "Ueda", "Varga", "Weber", "Xu", "Young", "Zhou"]
+_TOPICS = ["Algebra", "Biology", "Chemistry", "Databases", "Ecology", "Finance", "Geometry", "History", "Logic", "Music", "Networks", "Optics", "Physics", "Robotics", "Statistics", "Topology"]
 
 FACULTY_CLASSES = ("FullProfessor", "AssociateProfessor", "AssistantProfessor", "Lecturer")
 PROFESSOR_CLASSES = FACULTY_CLASSES[:3]

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from reasoning.kg.terms import OWL, RDF, RDFS, XSD
 
-__all__ = ["normalize", "owlrl_closure", "store_triples"]
+__all__ = ["normalize", "owlrl_closure", "rdflib_to_oxigraph", "store_triples"]
 
 _KEPT_TYPES = {OWL + "Class", OWL + "ObjectProperty", OWL + "DatatypeProperty", OWL + "TransitiveProperty"}
 _REFLEXIVE = {OWL + "sameAs", RDFS + "subClassOf", RDFS + "subPropertyOf", OWL + "equivalentClass", OWL + "equivalentProperty"}
@@ -75,11 +75,12 @@ def owlrl_closure(turtle: str, profile: str = "owl-rl") -> list[tuple[object, ob
     for s, p, o in graph:
         if isinstance(s, rdflib.Literal):  # owlrl's literal-subject triples are not RDF
             continue
-        out.append(tuple(_to_ox(x) for x in (s, p, o)))  # type: ignore[arg-type]
+        out.append(tuple(rdflib_to_oxigraph(x) for x in (s, p, o)))  # type: ignore[arg-type]
     return out
 
 
-def _to_ox(term: object) -> object:
+def rdflib_to_oxigraph(term: object) -> object:
+    """Convert an rdflib term to oxigraph (blank nodes become fresh ones)."""
     import rdflib
 
     if isinstance(term, rdflib.URIRef):

@@ -15,6 +15,7 @@ import tempfile
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -37,7 +38,7 @@ _LOCK = threading.Lock()
 _TERMS: dict[str, ox.NamedNode | ox.BlankNode | ox.Literal] = {}
 
 
-def _key(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
+def _key(term: Any) -> str:
     text = str(term)
     _TERMS.setdefault(text, term)
     return text
@@ -176,7 +177,15 @@ def _reasonable(store: ox.Store) -> set[Triple]:
         inferred = reasoner.reason()
     finally:
         os.unlink(path)
-    return {(_from_rdflib(s), _from_rdflib(p), _from_rdflib(o)) for s, p, o in inferred}
+    memo: dict[object, str] = {}  # the same few predicates and classes recur in most triples
+
+    def key(term: object) -> str:
+        text = memo.get(term)
+        if text is None:
+            text = memo[term] = _from_rdflib(term)
+        return text
+
+    return {(key(s), key(p), key(o)) for s, p, o in inferred}
 
 
 def _chains(schema: list[Triple]) -> list[tuple[str, list[str]]]:
@@ -185,7 +194,8 @@ def _chains(schema: list[Triple]) -> list[tuple[str, list[str]]]:
     out = []
     for s, p, o in schema:
         if p == _CHAIN:
-            links, node = [], o
+            links: list[str] = []
+            node = o
             while node in first and len(links) < 100:
                 links.append(first[node])
                 node = rest.get(node, _NIL)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Self
 
 import pyoxigraph as ox
 
 from reasoning.errors import InputTooLarge, SparqlError
 from reasoning.kg.closure import PROFILES, materialize_store
+from reasoning.kg.evaluate import run_query
 from reasoning.kg.load import MAX_INPUT_BYTES, format_for_path, parse_into
 from reasoning.kg.query import MAX_QUERY_CHARS, QueryResult, SparqlWorker
 from reasoning.kg.summary import lookup, schema_summary
-from reasoning.kg.evaluate import run_query
 
 __all__ = ["KnowledgeGraph"]
 
@@ -129,14 +130,15 @@ class KnowledgeGraph:
         return lookup(self.store, term, limit)
 
     def to_turtle(self) -> str:
-        return self.store.dump(format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph()).decode("utf-8")
+        data = self.store.dump(format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph())
+        return data.decode("utf-8") if data else ""
 
     def close(self) -> None:
         """Stop the SPARQL worker process (also done when the graph is garbage-collected)."""
         self._worker.close()
         self._worker_version = -1
 
-    def __enter__(self) -> KnowledgeGraph:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -9,7 +9,7 @@ import pyoxigraph as ox
 
 from reasoning.errors import InputTooLarge, RDFParseError
 
-__all__ = ["FORMATS", "MAX_INPUT_BYTES", "parse_into", "format_for_path"]
+__all__ = ["FORMATS", "MAX_INPUT_BYTES", "format_for_path", "parse_into"]
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from reasoning.errors import InputTooLarge, QueryTimeout, SparqlError
 
-__all__ = ["QueryResult", "SparqlWorker", "MAX_QUERY_CHARS"]
+__all__ = ["MAX_QUERY_CHARS", "QueryResult", "SparqlWorker"]
 
 MAX_QUERY_CHARS = 100_000
 _LOAD_TIMEOUT_S = 300.0
@@ -152,5 +152,5 @@ class SparqlWorker:
     def __del__(self) -> None:
         try:
             self.close()
-        except Exception:
+        except Exception:  # noqa: BLE001, S110 - interpreter shutdown may have torn down modules
             pass

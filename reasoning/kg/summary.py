@@ -8,7 +8,7 @@ import pyoxigraph as ox
 
 from reasoning.kg.terms import OWL, RDF, RDFS, W3C_PREFIXES, canonical, local_name
 
-__all__ = ["schema_summary", "lookup"]
+__all__ = ["lookup", "schema_summary"]
 
 _TYPE = ox.NamedNode(RDF + "type")
 _LABEL = ox.NamedNode(RDFS + "label")
@@ -70,7 +70,7 @@ def schema_summary(store: ox.Store, *, examples: int = 5, max_items: int = 80) -
                     if isinstance(q.subject, ox.NamedNode) and q.subject.value not in classes | props), None)
     if data_ns and data_ns not in prefixes.values():
         prefixes["data"] = data_ns
-    p = lambda iri: _short(iri, prefixes)  # noqa: E731
+    p = lambda iri: _short(iri, prefixes)
     lines = [f"PREFIX {k}: <{v}>" for k, v in prefixes.items() if k not in ("xsd",)]
     lines.append(f"# {len(store)} triples")
     lines.append("Classes: " + ", ".join(sorted(p(c) for c in classes)[:max_items]))
@@ -92,19 +92,19 @@ def schema_summary(store: ox.Store, *, examples: int = 5, max_items: int = 80) -
                     bits.append(f"inverse of {p(b)}")
             lines.append(f"  {p(prop)}" + (f" ({', '.join(bits)})" if bits else ""))
     shown = 0
-    sample = []
+    sample: list[str] = []
     for quad in store.quads_for_pattern(None, None, None, _DG):
         if shown >= examples:
             break
-        s = quad.subject
+        subj = quad.subject
         obj_iri = quad.object.value if isinstance(quad.object, ox.NamedNode) else ""
         if (
-            isinstance(s, ox.NamedNode) and s.value not in classes and s.value not in props
+            isinstance(subj, ox.NamedNode) and subj.value not in classes and subj.value not in props
             and not quad.predicate.value.startswith(OWL) and not obj_iri.startswith(OWL)
             and not isinstance(quad.object, ox.BlankNode)
         ):
-            obj = p(quad.object.value) if isinstance(quad.object, ox.NamedNode) else f'"{canonical(quad.object)}"'
-            sample.append(f"  {p(s.value)} {p(quad.predicate.value)} {obj} .")
+            obj_text = p(quad.object.value) if isinstance(quad.object, ox.NamedNode) else f'"{canonical(quad.object)}"'
+            sample.append(f"  {p(subj.value)} {p(quad.predicate.value)} {obj_text} .")
             shown += 1
     if sample:
         lines.append("Example triples:")

@@ -6,7 +6,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-__all__ = ["RDF", "RDFS", "OWL", "XSD", "W3C_PREFIXES", "canonical", "local_name"]
+__all__ = ["OWL", "RDF", "RDFS", "W3C_PREFIXES", "XSD", "canonical", "local_name"]
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"

@@ -31,7 +31,7 @@ def main() -> None:
                 reply = run_query(store, request["sparql"], int(request["max_rows"]))
         except SyntaxError as exc:
             reply = {"ok": False, "error": "syntax", "message": str(exc)}
-        except Exception as exc:  # reported to the parent, which raises SparqlError
+        except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises SparqlError
             reply = {"ok": False, "error": type(exc).__name__, "message": str(exc)}
         sys.stdout.write(json.dumps(reply) + "\n")
         sys.stdout.flush()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from reasoning.mcts.problem import SearchResult
 from reasoning.mcts.search import MCTS
 
-__all__ = ["BlocksWorld", "solve_blocks", "TABLE"]
+__all__ = ["TABLE", "BlocksWorld", "solve_blocks"]
 
 TABLE = "table"
 Stacks = tuple[tuple[str, ...], ...]
@@ -145,7 +145,7 @@ def solve_blocks(
 ) -> SearchResult[State, Action]:
     """Plan moves from ``start`` to ``goal`` stacks (bottom first); ``result.solution`` is the plan."""
     problem = BlocksWorld(_canon(start), _canon(goal))
-    policy = lambda p, state, rng: p.guided_action(state, rng)  # noqa: E731
+    policy = lambda p, state, rng: p.guided_action(state, rng)
     return MCTS(problem, seed=seed, exploration=0.5, rollout_policy=policy).run(
         max_simulations=max_simulations, max_seconds=max_seconds
     )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
-__all__ = ["Problem", "SearchResult", "S", "A"]
+__all__ = ["A", "Problem", "S", "SearchResult"]
 
 S = TypeVar("S")
 A = TypeVar("A")

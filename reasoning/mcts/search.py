@@ -22,7 +22,7 @@ SOLVED_REWARD = 1.0
 
 
 class _Node(Generic[S, A]):
-    __slots__ = ("state", "parent", "action", "children", "visits", "total", "status")
+    __slots__ = ("action", "children", "parent", "state", "status", "total", "visits")
 
     def __init__(self, state: S, parent: _Node[S, A] | None, action: A | None) -> None:
         self.state = state

@@ -11,7 +11,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reasoning.errors import ReasoningError, ToolArgumentError, ToolError, UnknownToolError
+from reasoning.errors import (
+    ReasoningError,
+    ToolArgumentError,
+    ToolError,
+    UnknownToolError,
+)
 
 __all__ = ["Tool", "Toolbox"]
 

@@ -12,7 +12,7 @@ from reasoning.tools.calculator import calculator_tool
 if TYPE_CHECKING:
     from reasoning.kg import KnowledgeGraph
 
-__all__ = ["sparql_tool", "kg_lookup_tool", "corpus_search_tool", "default_toolbox"]
+__all__ = ["corpus_search_tool", "default_toolbox", "kg_lookup_tool", "sparql_tool"]
 
 
 def sparql_tool(kg: KnowledgeGraph, *, timeout_s: float = 5.0, max_rows: int = 100) -> Tool:

@@ -155,8 +155,8 @@ def _walk(node: ast.AST) -> Number:
         # a decimal literal is taken exactly as written (0.1 is 1/10, not a binary float)
         return _check(Fraction(value) if isinstance(value, int) else Fraction(Decimal(repr(value))))
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        value = _walk(node.operand)
-        return -value if isinstance(node.op, ast.USub) else value
+        operand = _walk(node.operand)
+        return -operand if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.BinOp):
         return _check(_binary(node.op, _walk(node.left), _walk(node.right)))
     if isinstance(node, ast.Name):

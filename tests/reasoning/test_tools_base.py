@@ -6,7 +6,14 @@ import json
 
 import pytest
 
-from reasoning import Tool, Toolbox, ToolArgumentError, ToolError, UnknownToolError, calculator_tool
+from reasoning import (
+    Tool,
+    ToolArgumentError,
+    Toolbox,
+    ToolError,
+    UnknownToolError,
+    calculator_tool,
+)
 
 
 def _echo_tool() -> Tool:

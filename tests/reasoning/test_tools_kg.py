@@ -6,7 +6,13 @@ import json
 
 import pytest
 
-from reasoning import KnowledgeGraph, ToolError, UnknownToolError, corpus_search_tool, default_toolbox
+from reasoning import (
+    KnowledgeGraph,
+    ToolError,
+    UnknownToolError,
+    corpus_search_tool,
+    default_toolbox,
+)
 from reasoning.datasets import UniversityData
 from reasoning.tools import BM25
 
