@@ -82,8 +82,7 @@ class SpikingNetwork:
         if self.prev_fired.numel() and (c.hebb_plus or c.hebb_minus):
             self._fired_ext[:n] = fired_mask
             post = self._fired_ext.index_select(0, self.prev_targets.view(-1)).view_as(self.prev_targets)
-            w = self.prev_weights.add(post.to(self.prev_weights.dtype), alpha=c.hebb_plus)
-            w.sub_(c.hebb_minus).clamp_(0.0, c.w_max)
+            w = self.prev_weights.sub(c.hebb_minus).add_(post, alpha=c.hebb_plus).clamp_(0.0, c.w_max)
             self.weights.index_copy_(0, self.prev_fired, w)
 
         # Propagate only the rows of the neurons that fired.
