@@ -236,7 +236,8 @@ def settle(d: Deployment, sender: Sender, task_id: int) -> Any:
     """Settle ``task_id``, naming its assigned nodes from the proposal of its round."""
     m = market(d)
     round_ = int(m.functions.getTask(task_id).call()[7])
-    nodes = [n for n, ts in proposal_of(d, round_).items() if task_id in ts]
+    # A task never proposed has no node list; the contract then names its state in the revert.
+    nodes = [n for n, ts in proposal_of(d, round_).items() if task_id in ts] if round_ else []
     nodes.sort(key=lambda a: int(a, 16))
     return sender.transact(m.functions.settle(task_id, nodes))
 
