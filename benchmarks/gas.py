@@ -43,7 +43,7 @@ def main() -> None:
         boss, op, op2, voter = (Sender(w3, a, decoder) for a in acct)
         config = DeployConfig()
         manifest = deploy(w3, boss, artifacts, config)
-        for key, c in manifest.contracts.items():
+        for c in manifest.contracts.values():
             gas[f"{c.name}.constructor"] = int(w3.eth.get_transaction_receipt(c.tx_hash)["gasUsed"])
         d = Deployment.attach(w3, manifest, artifacts)
         t, r = d.token.functions, d.registry.functions

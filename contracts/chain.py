@@ -13,6 +13,7 @@ from typing import Any
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
+from web3.types import RPCEndpoint
 from web3.providers.eth_tester import EthereumTesterProvider
 
 from .errors import ChainError, RpcUnreachable
@@ -33,7 +34,7 @@ def connect(url: str, *, timeout: float = 10.0) -> Web3:
         raise ChainError(f"websocket RPC URLs are not supported ({url}); use the node's http(s) URL")
     w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}))
     try:
-        w3.eth.chain_id
+        _ = w3.eth.chain_id
     except Exception as exc:  # requests' connection errors, timeouts, bad JSON
         raise RpcUnreachable(url, type(exc).__name__) from None
     return w3
@@ -80,7 +81,7 @@ def mine(w3: Web3, blocks: int = 1) -> None:
         w3.provider.ethereum_tester.mine_blocks(blocks)  # type: ignore[attr-defined]
     else:
         # anvil reads `evm_mine [n]` as a timestamp; anvil_mine takes a count.
-        w3.provider.make_request("anvil_mine", [hex(blocks)])
+        w3.provider.make_request(RPCEndpoint("anvil_mine"), [hex(blocks)])
 
 
 def advance_time(w3: Web3, seconds: int) -> None:
@@ -91,8 +92,8 @@ def advance_time(w3: Web3, seconds: int) -> None:
         # time_travel mines a block at T-1 so the next transaction lands at T.
         tester.time_travel(int(now) + int(seconds) + 1)
     else:
-        w3.provider.make_request("evm_increaseTime", [int(seconds)])
-        w3.provider.make_request("evm_mine", [])
+        w3.provider.make_request(RPCEndpoint("evm_increaseTime"), [int(seconds)])
+        w3.provider.make_request(RPCEndpoint("evm_mine"), [])
 
 
 def is_local_chain(chain_id: int) -> bool:

@@ -129,7 +129,7 @@ def _native_candidates() -> list[Path]:
         import solcx
 
         for v in solcx.get_installed_solc_versions():
-            found.append(Path(solcx.get_executable(v)))
+            found.append(Path(solcx.install.get_executable(v)))
     except Exception:  # py-solc-x raises when its install folder does not exist
         pass
     on_path = shutil.which("solc")

@@ -229,7 +229,7 @@ class Sender:
 
     def _send(self, tx: dict[str, Any], label: str) -> Any:
         with self._lock:
-            chain_nonce = self.w3.eth.get_transaction_count(self.address, "pending")
+            chain_nonce = self.w3.eth.get_transaction_count(self.account.address, "pending")
             nonce = chain_nonce if self._nonce is None else max(self._nonce, chain_nonce)
             tx["nonce"] = nonce
             signed = self.account.sign_transaction(tx)
@@ -252,7 +252,7 @@ class Sender:
         return receipt
 
     def _replay_revert(self, tx: dict[str, Any], receipt: Any, label: str, tx_hash: str) -> TransactionReverted:
-        call = {k: tx[k] for k in ("from", "to", "data", "value") if k in tx}
+        call: Any = {k: tx[k] for k in ("from", "to", "data", "value") if k in tx}
         try:
             self.w3.eth.call(call, block_identifier=receipt["blockNumber"] - 1)
         except Exception as exc:

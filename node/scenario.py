@@ -14,7 +14,17 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
-from contracts import DeployConfig, Deployment, ErrorDecoder, Manifest, Sender, advance_time, compile_contracts, deploy, mine
+from contracts import (
+    DeployConfig,
+    Deployment,
+    ErrorDecoder,
+    Manifest,
+    Sender,
+    advance_time,
+    compile_contracts,
+    deploy,
+    mine,
+)
 from contracts import governance as g
 from contracts.kinds import TaskKind
 from contracts.registry import node_info, register_node

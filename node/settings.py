@@ -76,4 +76,6 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"setting {field}: {first['msg']} (from a flag, NASHNET_* variable or nashnet.toml)") from None
+        raise ConfigError(
+            f"setting {field}: {first['msg']} (from a flag, a NASHNET_* variable or nashnet.toml)"
+        ) from None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.table import Table
@@ -30,7 +29,7 @@ def new_cmd(name: str = typer.Argument(..., help="Account name."), as_json: bool
 @app.command("import")
 def import_cmd(
     name: str = typer.Argument(..., help="Account name."),
-    keystore: Optional[Path] = typer.Option(None, "--keystore", help="An existing V3 keystore file to import."),
+    keystore: Path | None = typer.Option(None, "--keystore", help="An existing V3 keystore file to import."),
     as_json: bool = c.JsonOpt,
 ) -> None:
     """Import a private key (typed at a hidden prompt, or piped on stdin) or a V3 keystore.

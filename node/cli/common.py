@@ -61,7 +61,9 @@ def account_for(s: Settings, w3: Web3, account: str | None, dev: int | None) -> 
     if dev is not None:
         return dev_account(dev, int(w3.eth.chain_id))
     if not account:
-        raise ConfigError("no signing account: pass --account NAME (see `nashnet account list`) or --dev N on a local chain")
+        raise ConfigError(
+            "no signing account: pass --account NAME (see `nashnet account list`) or --dev N on a local chain"
+        )
     return Keystore(s.keystore_path).load(account, password(f"Password for {account}"))
 
 

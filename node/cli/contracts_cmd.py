@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -37,7 +37,7 @@ def compile_cmd(force: bool = typer.Option(False, "--force", help="Ignore the ar
         return
     table = Table("contract", "runtime bytes", "ABI hash")
     for name, row in rows.items():
-        table.add_row(name, str(row["runtime_bytes"]), row["abi_hash"][:18] + "…")
+        table.add_row(name, str(row["runtime_bytes"]), str(row["abi_hash"])[:18] + "…")
     c.out.print(table)
     solc = find_solc()
     c.err.print(f"compiler {artifacts.compiler} ({'native' if solc.native else 'npm wasm via shim'}), {seconds:.2f} s")
@@ -45,11 +45,11 @@ def compile_cmd(force: bool = typer.Option(False, "--force", help="Ignore the ar
 
 @app.command("deploy")
 def deploy_cmd(
-    rpc_url: Optional[str] = c.RpcOpt,
-    account: Optional[str] = c.AccountOpt,
-    dev: Optional[int] = c.DevOpt,
-    manifest: Optional[Path] = c.ManifestOpt,
-    config: Optional[Path] = typer.Option(None, "--config", help="TOML file with DeployConfig fields."),
+    rpc_url: str | None = c.RpcOpt,
+    account: str | None = c.AccountOpt,
+    dev: int | None = c.DevOpt,
+    manifest: Path | None = c.ManifestOpt,
+    config: Path | None = typer.Option(None, "--config", help="TOML file with DeployConfig fields."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing manifest for another deployment."),
     yes: bool = c.YesOpt,
     as_json: bool = c.JsonOpt,
@@ -78,7 +78,7 @@ def deploy_cmd(
 
 
 @app.command("info")
-def info_cmd(rpc_url: Optional[str] = c.RpcOpt, manifest: Optional[Path] = c.ManifestOpt,
+def info_cmd(rpc_url: str | None = c.RpcOpt, manifest: Path | None = c.ManifestOpt,
              as_json: bool = c.JsonOpt) -> None:
     """Show the deployment in the manifest, checked against the chain, with live parameters.
 
@@ -90,7 +90,7 @@ def info_cmd(rpc_url: Optional[str] = c.RpcOpt, manifest: Optional[Path] = c.Man
     from contracts.governance import ParamKey
 
     params = {k.name.lower(): int(d.params.functions.get(int(k)).call()) for k in ParamKey}
-    data = {
+    data: dict[str, Any] = {
         "chain_id": d.manifest.chain_id,
         "block": int(w3.eth.block_number),
         "contracts": {k: v.address for k, v in d.manifest.contracts.items()},

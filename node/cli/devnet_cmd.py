@@ -6,7 +6,6 @@ import json
 import signal
 import tempfile
 from pathlib import Path
-from typing import Optional
 
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -26,9 +25,9 @@ app = typer.Typer(help="A local development network on anvil.", no_args_is_help=
 @app.command("up")
 def up_cmd(
     nodes: int = typer.Option(3, "--nodes", min=1, max=8, help="Number of nodes to register."),
-    port: Optional[int] = typer.Option(None, "--port", help="anvil port (default: a free one)."),
+    port: int | None = typer.Option(None, "--port", help="anvil port (default: a free one)."),
     keep: bool = typer.Option(False, "--keep", help="Keep anvil running until Ctrl-C."),
-    manifest: Optional[Path] = c.ManifestOpt,
+    manifest: Path | None = c.ManifestOpt,
     as_json: bool = c.JsonOpt,
 ) -> None:
     """Start anvil on 127.0.0.1, deploy, register nodes with stake and pass a governance proposal.

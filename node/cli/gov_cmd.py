@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -42,9 +42,9 @@ def _parse_id(text: str) -> int:
 def propose_cmd(
     param: str = typer.Argument(..., help="Parameter name, e.g. slash_bps."),
     value: int = typer.Argument(..., help="New value (base units / seconds / basis points)."),
-    description: Optional[str] = typer.Option(None, "--description", help="Proposal text."),
-    rpc_url: Optional[str] = c.RpcOpt, manifest: Optional[Path] = c.ManifestOpt,
-    account: Optional[str] = c.AccountOpt, dev: Optional[int] = c.DevOpt, as_json: bool = c.JsonOpt,
+    description: str | None = typer.Option(None, "--description", help="Proposal text."),
+    rpc_url: str | None = c.RpcOpt, manifest: Path | None = c.ManifestOpt,
+    account: str | None = c.AccountOpt, dev: int | None = c.DevOpt, as_json: bool = c.JsonOpt,
 ) -> None:
     """Propose changing one protocol parameter.
 
@@ -65,8 +65,8 @@ def vote_cmd(
     proposal_id: str = typer.Argument(..., help="Proposal id."),
     support: str = typer.Argument(..., help="for | against | abstain"),
     reason: str = typer.Option("", "--reason"),
-    rpc_url: Optional[str] = c.RpcOpt, manifest: Optional[Path] = c.ManifestOpt,
-    account: Optional[str] = c.AccountOpt, dev: Optional[int] = c.DevOpt,
+    rpc_url: str | None = c.RpcOpt, manifest: Path | None = c.ManifestOpt,
+    account: str | None = c.AccountOpt, dev: int | None = c.DevOpt,
 ) -> None:
     """Vote on a proposal with the account's delegated votes.
 
@@ -80,8 +80,8 @@ def vote_cmd(
 @app.command("queue")
 def queue_cmd(
     proposal_id: str = typer.Argument(..., help="Proposal id."),
-    rpc_url: Optional[str] = c.RpcOpt, manifest: Optional[Path] = c.ManifestOpt,
-    account: Optional[str] = c.AccountOpt, dev: Optional[int] = c.DevOpt,
+    rpc_url: str | None = c.RpcOpt, manifest: Path | None = c.ManifestOpt,
+    account: str | None = c.AccountOpt, dev: int | None = c.DevOpt,
 ) -> None:
     """Queue a succeeded proposal in the timelock.
 
@@ -95,8 +95,8 @@ def queue_cmd(
 @app.command("execute")
 def execute_cmd(
     proposal_id: str = typer.Argument(..., help="Proposal id."),
-    rpc_url: Optional[str] = c.RpcOpt, manifest: Optional[Path] = c.ManifestOpt,
-    account: Optional[str] = c.AccountOpt, dev: Optional[int] = c.DevOpt,
+    rpc_url: str | None = c.RpcOpt, manifest: Path | None = c.ManifestOpt,
+    account: str | None = c.AccountOpt, dev: int | None = c.DevOpt,
 ) -> None:
     """Execute a queued proposal after the timelock delay.
 
@@ -109,9 +109,9 @@ def execute_cmd(
 
 @app.command("delegate")
 def delegate_cmd(
-    to: Optional[str] = typer.Argument(None, help="Delegate address (default: yourself)."),
-    rpc_url: Optional[str] = c.RpcOpt, manifest: Optional[Path] = c.ManifestOpt,
-    account: Optional[str] = c.AccountOpt, dev: Optional[int] = c.DevOpt,
+    to: str | None = typer.Argument(None, help="Delegate address (default: yourself)."),
+    rpc_url: str | None = c.RpcOpt, manifest: Path | None = c.ManifestOpt,
+    account: str | None = c.AccountOpt, dev: int | None = c.DevOpt,
 ) -> None:
     """Delegate your token votes (to yourself by default); votes count only once delegated.
 
@@ -126,7 +126,7 @@ def delegate_cmd(
 
 
 @app.command("list")
-def list_cmd(rpc_url: Optional[str] = c.RpcOpt, manifest: Optional[Path] = c.ManifestOpt,
+def list_cmd(rpc_url: str | None = c.RpcOpt, manifest: Path | None = c.ManifestOpt,
              as_json: bool = c.JsonOpt) -> None:
     """List proposals and their states.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -48,8 +48,8 @@ def register_cmd(
     capacity: int = typer.Option(4, "--capacity", min=0, max=10_000, help="Tasks per allocation round."),
     price: list[str] = typer.Option(..., "--price", help="KIND=PRICE in tokens; repeat per kind."),
     stake: str = typer.Option("0", "--stake", help="Tokens to stake now."),
-    rpc_url: Optional[str] = c.RpcOpt, manifest: Optional[Path] = c.ManifestOpt,
-    account: Optional[str] = c.AccountOpt, dev: Optional[int] = c.DevOpt, yes: bool = c.YesOpt,
+    rpc_url: str | None = c.RpcOpt, manifest: Path | None = c.ManifestOpt,
+    account: str | None = c.AccountOpt, dev: int | None = c.DevOpt, yes: bool = c.YesOpt,
 ) -> None:
     """Register this operator as a node, with prices per task kind, and stake.
 
@@ -70,8 +70,8 @@ def register_cmd(
 @app.command("stake")
 def stake_cmd(
     amount: str = typer.Argument(..., help="Tokens to add to the stake."),
-    rpc_url: Optional[str] = c.RpcOpt, manifest: Optional[Path] = c.ManifestOpt,
-    account: Optional[str] = c.AccountOpt, dev: Optional[int] = c.DevOpt, yes: bool = c.YesOpt,
+    rpc_url: str | None = c.RpcOpt, manifest: Path | None = c.ManifestOpt,
+    account: str | None = c.AccountOpt, dev: int | None = c.DevOpt, yes: bool = c.YesOpt,
 ) -> None:
     """Add to this node's stake.
 
@@ -86,8 +86,8 @@ def stake_cmd(
 
 @app.command("status")
 def status_cmd(
-    operator: Optional[str] = typer.Argument(None, help="Operator address (default: every node)."),
-    rpc_url: Optional[str] = c.RpcOpt, manifest: Optional[Path] = c.ManifestOpt, as_json: bool = c.JsonOpt,
+    operator: str | None = typer.Argument(None, help="Operator address (default: every node)."),
+    rpc_url: str | None = c.RpcOpt, manifest: Path | None = c.ManifestOpt, as_json: bool = c.JsonOpt,
 ) -> None:
     """Show registered nodes: stake, capacity, kinds and prices.
 
@@ -114,8 +114,8 @@ def status_cmd(
 @app.command("unstake")
 def unstake_cmd(
     amount: str = typer.Argument(..., help="Tokens to start unbonding."),
-    rpc_url: Optional[str] = c.RpcOpt, manifest: Optional[Path] = c.ManifestOpt,
-    account: Optional[str] = c.AccountOpt, dev: Optional[int] = c.DevOpt,
+    rpc_url: str | None = c.RpcOpt, manifest: Path | None = c.ManifestOpt,
+    account: str | None = c.AccountOpt, dev: int | None = c.DevOpt,
 ) -> None:
     """Start unbonding part of the stake; withdraw it after the unbonding delay.
 
@@ -130,8 +130,8 @@ def unstake_cmd(
 
 @app.command("withdraw")
 def withdraw_cmd(
-    rpc_url: Optional[str] = c.RpcOpt, manifest: Optional[Path] = c.ManifestOpt,
-    account: Optional[str] = c.AccountOpt, dev: Optional[int] = c.DevOpt,
+    rpc_url: str | None = c.RpcOpt, manifest: Path | None = c.ManifestOpt,
+    account: str | None = c.AccountOpt, dev: int | None = c.DevOpt,
 ) -> None:
     """Withdraw stake whose unbonding delay is over.
 

@@ -16,13 +16,15 @@ from contracts.errors import ChainIdMismatch
 from .conftest import System
 
 EIP170 = 24_576
+HEADER = "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.27;\n"
 
 
 def test_shim_answers_like_solc() -> None:
     out = subprocess.run([str(SHIM), "--version"], capture_output=True, text=True, check=True).stdout
     assert "Version: 0.8.37+commit" in out
-    src = '{"language":"Solidity","sources":{"a.sol":{"content":"// SPDX-License-Identifier: MIT\\npragma solidity ^0.8.0; contract A { function f() external pure returns (uint) { return 7; } }"}},' \
-          '"settings":{"outputSelection":{"*":{"*":["abi"]}}}}'
+    code = HEADER + "contract A { function f() external pure returns (uint) { return 7; } }"
+    src = json.dumps({"language": "Solidity", "sources": {"a.sol": {"content": code}},
+                      "settings": {"outputSelection": {"*": {"*": ["abi"]}}}})
     res = subprocess.run([str(SHIM), "--standard-json"], input=src, capture_output=True, text=True, check=True)
     assert json.loads(res.stdout)["contracts"]["a.sol"]["A"]["abi"][0]["name"] == "f"
 
@@ -44,13 +46,13 @@ def test_second_compile_is_a_cache_hit(artifacts) -> None:  # noqa: ANN001
 
 
 def test_compile_error_is_reported(tmp_path: Path) -> None:
-    (tmp_path / "Bad.sol").write_text("// SPDX-License-Identifier: MIT\npragma solidity ^0.8.27;\ncontract Bad { uint x = ; }\n")
+    (tmp_path / "Bad.sol").write_text(HEADER + "contract Bad { uint x = ; }\n")
     with pytest.raises(CompileError, match="Bad.sol"):
         compile_contracts(tmp_path, cache_dir=tmp_path / "cache")
 
 
 def test_damaged_cache_entry_is_rebuilt(tmp_path: Path, artifacts) -> None:  # noqa: ANN001
-    (tmp_path / "Ok.sol").write_text("// SPDX-License-Identifier: MIT\npragma solidity ^0.8.27;\ncontract Ok { uint public x = 1; }\n")
+    (tmp_path / "Ok.sol").write_text(HEADER + "contract Ok { uint public x = 1; }\n")
     first = compile_contracts(tmp_path, cache_dir=tmp_path / "cache")
     entry = tmp_path / "cache" / f"{first.cache_key}.json"
     entry.write_text("{broken")
