@@ -1,6 +1,12 @@
 """Training jobs: spec, trainer, atomic checkpoints, Ray Train scale-out, spot-check verification."""
 
-from .checkpoint import CheckpointEntry, latest_valid, load_checkpoint, read_manifest, write_checkpoint
+from .checkpoint import (
+    CheckpointEntry,
+    latest_valid,
+    load_checkpoint,
+    read_manifest,
+    write_checkpoint,
+)
 from .distributed import run_distributed
 from .errors import CheckpointError, TrainingError, TrainingSpecError, VerificationError
 from .model import GPT, count_params, flops_per_token
@@ -21,12 +27,12 @@ from .trainer import StepMetrics, lr_at, train
 from .verify import sample_intervals
 
 __all__ = [
+    "GPT",
     "PRESETS",
     "AdamWSpec",
     "CheckpointEntry",
     "CheckpointError",
     "CheckpointRecord",
-    "GPT",
     "LocalDataset",
     "ModelConfig",
     "ScaleSpec",
@@ -37,9 +43,9 @@ __all__ = [
     "TrainingJobSpec",
     "TrainingResult",
     "TrainingSpecError",
+    "Verdict",
     "VerificationError",
     "VerificationSpec",
-    "Verdict",
     "count_params",
     "flops_per_token",
     "latest_valid",

@@ -15,7 +15,7 @@ import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -44,7 +44,7 @@ def rng_state() -> dict[str, Any]:
     Plain types keep checkpoints loadable with ``weights_only=True``: a verifier opens
     checkpoints written by other nodes and must never unpickle arbitrary objects.
     """
-    _, np_key, np_pos, np_has_gauss, np_gauss = np.random.get_state()
+    _, np_key, np_pos, np_has_gauss, np_gauss = cast(tuple[str, np.ndarray, int, int, float], np.random.get_state())
     py_version, py_internal, py_gauss = random.getstate()
     state: dict[str, Any] = {
         "torch": torch.get_rng_state(),

@@ -53,7 +53,7 @@ class Verdict(BaseModel):
 
 
 def quantize_loss(loss: float, quantum: float) -> int:
-    return int(round(loss / quantum))
+    return round(loss / quantum)
 
 
 def result_hash(spec: TrainingJobSpec, eval_loss: float) -> str:

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 
 
 class _Frozen(BaseModel):
@@ -49,12 +49,12 @@ class ModelConfig(_Frozen):
 
 # From a CPU smoke test to roughly a billion parameters (12·L·d² + V·d).
 PRESETS: dict[str, dict[str, Any]] = {
-    "tiny": dict(n_layer=2, n_head=2, n_embd=64, block_size=64, vocab_size=256),
-    "mini": dict(n_layer=4, n_head=4, n_embd=128, block_size=128, vocab_size=256),
-    "small": dict(n_layer=6, n_head=6, n_embd=384, block_size=256, vocab_size=256),
-    "gpt2": dict(n_layer=12, n_head=12, n_embd=768, block_size=1024, vocab_size=50304),
-    "medium": dict(n_layer=24, n_head=16, n_embd=1024, block_size=1024, vocab_size=50304),
-    "1b": dict(n_layer=22, n_head=16, n_embd=2048, block_size=2048, vocab_size=50304),
+    "tiny": {"n_layer": 2, "n_head": 2, "n_embd": 64, "block_size": 64, "vocab_size": 256},
+    "mini": {"n_layer": 4, "n_head": 4, "n_embd": 128, "block_size": 128, "vocab_size": 256},
+    "small": {"n_layer": 6, "n_head": 6, "n_embd": 384, "block_size": 256, "vocab_size": 256},
+    "gpt2": {"n_layer": 12, "n_head": 12, "n_embd": 768, "block_size": 1024, "vocab_size": 50304},
+    "medium": {"n_layer": 24, "n_head": 16, "n_embd": 1024, "block_size": 1024, "vocab_size": 50304},
+    "1b": {"n_layer": 22, "n_head": 16, "n_embd": 2048, "block_size": 2048, "vocab_size": 50304},
 }
 
 

@@ -27,7 +27,7 @@ def settled():
 
 
 def test_rate_settles_near_target_and_stays_for_1000_steps(settled):
-    net, rates = settled
+    _net, rates = settled
     target = SMALL.target_rate
     # Settles: the last 1,500 steps; every single step within ±2 percentage points.
     tail = rates[1000:]
@@ -44,8 +44,9 @@ def test_no_nan_and_weights_stay_bounded(settled):
 
 def test_homeostasis_recovers_from_runaway_and_silence():
     for drive in (0.3, 0.0):  # far too strong / no global drive (noise alone)
-        net = SpikingNetwork(SMALL.model_copy(update={"drive": drive}))
-        rates = np.array([net.step().numel() / SMALL.neurons for _ in range(3000)])
+        cfg = SMALL.model_copy(update={"drive": drive, "neurons": 2000})
+        net = SpikingNetwork(cfg)
+        rates = np.array([net.step().numel() / cfg.neurons for _ in range(3000)])
         assert abs(rates[-500:].mean() - SMALL.target_rate) < 0.01, (drive, rates[-500:].mean())
 
 

@@ -4,7 +4,12 @@ import os
 
 import pytest
 
-from node.training import ScaleSpec, TrainingJobSpec, run_training_job, verify_training_job
+from node.training import (
+    ScaleSpec,
+    TrainingJobSpec,
+    run_training_job,
+    verify_training_job,
+)
 
 pytestmark = pytest.mark.integration
 

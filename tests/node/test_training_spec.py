@@ -1,6 +1,7 @@
 """Training job spec: presets, validation errors naming the field, canonical hashing."""
 
 import hashlib
+import itertools
 
 import pytest
 from pydantic import ValidationError
@@ -19,7 +20,7 @@ from node.training.data import TokenData
 
 
 def _spec(**kw):
-    base = dict(model="tiny", steps=10, batch_size=4, checkpoint_interval=5)
+    base = {"model": "tiny", "steps": 10, "batch_size": 4, "checkpoint_interval": 5}
     return TrainingJobSpec(**{**base, **kw})
 
 
@@ -61,7 +62,7 @@ def test_schedule_warms_up_then_decays_to_floor():
     assert lrs[0] == pytest.approx(peak / spec.schedule.warmup_steps)
     assert max(lrs) == pytest.approx(peak)
     assert lrs[-1] == pytest.approx(peak * spec.schedule.min_lr_ratio, rel=0.01)
-    assert all(a >= b for a, b in zip(lrs[10:], lrs[11:]))
+    assert all(a >= b for a, b in itertools.pairwise(lrs[10:]))
 
 
 def test_local_dataset_checks_sha256(tmp_path):
