@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from reasoning import Toolbox, UnknownToolError, calculator_tool
+from reasoning import KnowledgeGraph, Toolbox, UnknownToolError, default_toolbox
 
 from agents.specs import DocumentsContext, TurtleContext
 
@@ -14,21 +12,17 @@ __all__ = ["build_toolbox"]
 def build_toolbox(names: list[str], context: TurtleContext | DocumentsContext | None) -> Toolbox:
     """Tools ``names`` over ``context``: calculator always; KG tools with Turtle; search with documents.
 
+    The graph given as Turtle is materialized (OWL-RL) before the tools see it.
+
     Raises:
         UnknownToolError: a name is not available for this context (the message lists those that are).
     """
-    tools: list[Any] = [calculator_tool()]
+    kg = None
     if isinstance(context, TurtleContext):
-        from reasoning import KnowledgeGraph, kg_lookup_tool, sparql_tool
-
-        kg = KnowledgeGraph.from_turtle(context.turtle)
+        kg = KnowledgeGraph.from_text(context.turtle, "turtle")
         kg.materialize("owl-rl")
-        tools += [sparql_tool(kg), kg_lookup_tool(kg)]
-    elif isinstance(context, DocumentsContext):
-        from reasoning import corpus_search_tool
-
-        tools.append(corpus_search_tool(list(context.documents)))
-    box = Toolbox(tools)
+    documents = list(context.documents) if isinstance(context, DocumentsContext) else None
+    box = default_toolbox(kg, documents)
     for name in names:
         if name not in box:
             raise UnknownToolError(name, box.names())

@@ -52,7 +52,7 @@ def plan_schema(names: list[str], max_steps: int) -> dict[str, Any]:
     }
 
 
-_ANSWER_SCHEMA = {"type": "object", "properties": {"answer": {"type": "string", "maxLength": 400}}, "required": ["answer"]}
+_ANSWER_SCHEMA = {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}
 
 
 class ReWOOAgent:

@@ -1,0 +1,141 @@
+"""Neuro-symbolic QA: the model writes SPARQL from the schema, the engine answers over the closure.
+
+The model never states a fact; it only writes a query. The query runs over the OWL-RL
+(or RDFS) closure, and its result is checked symbolically before it is accepted: the
+query parses, is a SELECT or ASK, returns rows of the expected shape (a single integer
+for "how many"), and is not empty. A failed check gets one repair round with the
+reason. An input that carries SPARQL itself needs no model at all.
+"""
+
+from __future__ import annotations
+
+import re
+
+from reasoning import KnowledgeGraph, QueryResult, ReasoningError
+
+from agents.answer import canonical_answer
+from agents.budget import Budget, Meter
+from agents.errors import AgentError, LMError
+from agents.lm.client import ChatModel
+from agents.parsing import first_json_object
+from agents.result import AgentResult
+from agents.specs import NeuroSymbolicSpec
+from agents.trace import Trace
+
+__all__ = ["NeuroSymbolicAgent", "check_result"]
+
+_SYSTEM = """Write ONE SPARQL query (SELECT or ASK) that answers the question over the RDF graph below.
+Inferred triples are included, so ask for the general class or property directly.
+Find named things through ex:name "<exact name>". For "how many" use SELECT (COUNT(DISTINCT ?x) AS ?n).
+Reply with ONE JSON object only: {{"sparql": "<query>"}}
+
+{schema}"""
+
+_REPAIR = "That query did not work: {reason}\nReply with ONE JSON object only: {{\"sparql\": \"<corrected query>\"}}"
+
+_SCHEMA = {"type": "object", "properties": {"sparql": {"type": "string"}}, "required": ["sparql"]}
+_PREFIX_LINE = re.compile(r"^PREFIX\s+(\w*):\s*<[^>]*>\s*$", re.IGNORECASE | re.MULTILINE)
+_INTEGER = re.compile(r"^[+-]?\d+$")
+
+
+def _with_prefixes(query: str, schema: str) -> str:
+    """Prepend the schema's PREFIX lines that the query uses but does not declare."""
+    declared = {m.group(1) for m in _PREFIX_LINE.finditer(query)}
+    needed = [m.group(0).strip() for m in _PREFIX_LINE.finditer(schema)
+              if m.group(1) not in declared and re.search(rf"(?<![\w<]){re.escape(m.group(1))}:", query)]
+    return "\n".join([*needed, query]) if needed else query
+
+
+def check_result(question: str | None, result: QueryResult) -> str | None:
+    """Return why ``result`` cannot answer ``question``, or None when it passes every check."""
+    if result.kind == "ask":
+        return None
+    if result.kind != "select":
+        return "it must be a SELECT or ASK query, not CONSTRUCT/DESCRIBE"
+    if not result.rows:
+        return "it returned no rows; check class and property names and the exact ex:name text"
+    if any(not row or row[0] == "" for row in result.rows):
+        return f"its first column ?{result.variables[0] if result.variables else 'x'} has unbound values"
+    if question and re.match(r"\s*how many\b", question, re.IGNORECASE):
+        if len(result.rows) != 1 or len(result.rows[0]) != 1 or not _INTEGER.match(result.rows[0][0]):
+            return "a 'how many' question needs one integer: SELECT (COUNT(DISTINCT ?x) AS ?n)"
+    return None
+
+
+class NeuroSymbolicAgent:
+    """Question (or SPARQL) plus RDF data in, a checked answer out.
+
+    Args:
+        lm: The model that writes SPARQL; may be None when every input carries SPARQL.
+        budget: ``steps`` counts queries written by the model (2: one try, one repair).
+        timeout_s: Time limit of each query.
+        max_rows: Row limit of each query.
+    """
+
+    kind = "neuro-symbolic"
+
+    def __init__(self, lm: ChatModel | None, budget: Budget | None = None, *,
+                 timeout_s: float = 10.0, max_rows: int = 10_000) -> None:
+        self.lm = lm
+        self.budget = budget or Budget(steps=2)
+        self.timeout_s = timeout_s
+        self.max_rows = max_rows
+
+    def run(self, spec: NeuroSymbolicSpec) -> AgentResult:
+        """Answer ``spec``; never raises for a failed run."""
+        trace = Trace()
+        trace.add("task", kind=self.kind, question=spec.question, sparql=spec.sparql, reasoning=spec.reasoning)
+        meter = Meter(self.budget, trace, self.lm if spec.sparql is None else None)
+        try:
+            with KnowledgeGraph.from_text(spec.data.text, spec.data.format) as kg:
+                asserted = len(kg)
+                inferred = kg.materialize(spec.reasoning)
+                trace.add("closure", profile=spec.reasoning, asserted=asserted, inferred=inferred)
+                answer = self._answer(spec, kg, trace, meter)
+        except (AgentError, LMError, ReasoningError) as exc:
+            return AgentResult.failure(self.kind, exc, trace, meter)
+        return AgentResult.success(self.kind, answer, trace, meter)
+
+    def _run_query(self, kg: KnowledgeGraph, query: str, trace: Trace) -> QueryResult:
+        trace.tool_call("sparql", {"query": query})
+        result = kg.query(query, timeout_s=self.timeout_s, max_rows=self.max_rows)
+        trace.observation(result.answer()[:2000])
+        return result
+
+    @staticmethod
+    def _render(result: QueryResult) -> str:
+        return canonical_answer(result.answer())
+
+    def _answer(self, spec: NeuroSymbolicSpec, kg: KnowledgeGraph, trace: Trace, meter: Meter) -> str:
+        if spec.sparql is not None:
+            return self._render(self._run_query(kg, spec.sparql, trace))
+        if self.lm is None:
+            raise AgentError("a question without SPARQL needs a language model")
+        assert spec.question is not None
+        schema = kg.schema_summary()
+        system = _SYSTEM.format(schema=schema)
+        turns: list[tuple[str, str]] = [("user", f"Question: {spec.question}")]
+        reason = ""
+        while True:
+            meter.step()  # the second step is the repair round; a third exceeds the budget
+            reply = meter.call_lm("neuro.sparql" if not reason else "neuro.repair", system, turns,
+                                  max_tokens=300, schema=_SCHEMA)
+            obj = first_json_object(reply.text)
+            query = obj.get("sparql") if obj else None
+            if not isinstance(query, str) or not query.strip():
+                reason = 'the reply held no {"sparql": "..."} object'
+            else:
+                query = _with_prefixes(query.strip(), schema)
+                try:
+                    result = self._run_query(kg, query, trace)
+                    failure = check_result(spec.question, result)
+                except ReasoningError as exc:  # parse errors and timeouts are repairable
+                    trace.observation(str(exc), error=True)
+                    failure = str(exc)
+                if failure is None:
+                    return self._render(result)
+                reason = failure
+            trace.add("check_failed", reason=reason)
+            if meter.counters.steps >= self.budget.steps:
+                raise AgentError(f"no checked answer after {meter.counters.steps} queries; last problem: {reason}")
+            turns += [("assistant", reply.text), ("user", _REPAIR.format(reason=reason))]

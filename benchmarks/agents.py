@@ -1,0 +1,28 @@
+"""Agents on the generated evaluation sets: accuracy, model calls, Game of 24 coverage.
+
+Usage: python benchmarks/agents.py [--sample N]
+Prints one line per question, then a summary table, then one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from agents.bench import run_bench
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sample", type=int, default=6, help="questions per model-driven set")
+    args = parser.parse_args()
+    summary = run_bench(sample=args.sample, log=lambda s: print(s, file=sys.stderr, flush=True))
+    print(f"{'metric':24s} value")
+    for key, value in summary.items():
+        print(f"{key:24s} {value}")
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
