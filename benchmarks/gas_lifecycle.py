@@ -1,0 +1,122 @@
+"""Gas of a whole task lifecycle in the task market, per step and amortized per task.
+
+On the in-process chain (py-evm, prague): 5 staked nodes; a requester submits N tasks
+(redundancy 3); one proposal allocates each task to 3 nodes; the proposal is finalized;
+each node commits once and reveals once for all its tasks; every task is settled (one
+node reveals a wrong result on a few tasks, so slashing is on the path); everyone claims.
+Node registration and staking are one-off and not counted. Prints a table per N; the
+last line is one JSON object ``{"gas_per_task_10", "gas_per_task_100"}``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from eth_utils import keccak
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from contracts import (  # noqa: E402
+    DeployConfig,
+    Deployment,
+    ErrorDecoder,
+    InProcessChain,
+    Sender,
+    advance_time,
+    compile_contracts,
+    deploy,
+)
+from contracts.market import batch_commitment, item_commitment, market  # noqa: E402
+from contracts.registry import register_node  # noqa: E402
+
+TOKEN = 10**18
+NODES = 5
+REDUNDANCY = 3
+
+
+def lifecycle(n_tasks: int) -> dict[str, tuple[int, int]]:
+    """{step: (transactions, gas)} for one round of ``n_tasks`` tasks."""
+    artifacts = compile_contracts()
+    decoder = ErrorDecoder.from_artifacts(artifacts.contracts.values())
+    chain = InProcessChain.start()
+    w3 = chain.w3
+    senders = [Sender(w3, a, decoder) for a in chain.accounts]
+    boss, proposer, settler = senders[0], senders[6], senders[7]
+    config = DeployConfig()
+    d = Deployment.attach(w3, deploy(w3, boss, artifacts, config), artifacts)
+    m, f, p = market(d), market(d).functions, d.params.functions
+    nodes = senders[1 : 1 + NODES]
+    for s in [*nodes, proposer]:
+        boss.transact(d.token.functions.transfer(s.address, 10_000 * TOKEN))
+    for s in nodes:
+        register_node(d, s, signing_key=b"\x01" * 32, endpoint="http://127.0.0.1:9000",
+                      capacity=n_tasks, prices={1: 9 * TOKEN}, stake=2_000 * TOKEN)
+
+    steps: dict[str, tuple[int, int]] = {}
+
+    def rec(step: str, sender: Sender, fn: object) -> object:
+        receipt = sender.transact(fn)
+        count, gas = steps.get(step, (0, 0))
+        steps[step] = (count + 1, gas + int(receipt["gasUsed"]))
+        return receipt
+
+    reward = 30 * TOKEN
+    deadline = int(w3.eth.get_block("latest")["timestamp"]) + 86_400
+    rec("approve (requester, once)", boss, d.token.functions.approve(m.address, reward * n_tasks))
+    tasks = []
+    for i in range(n_tasks):
+        spec = b'{"task": %d}' % i
+        rec("submitTask", boss, f.submitTask(keccak(spec), spec, 1, reward, REDUNDANCY, 0, deadline))
+        tasks.append(i + 1)
+    by_node: dict[str, list[int]] = {s.address: [] for s in nodes}
+    for j, t in enumerate(tasks):
+        for r in range(REDUNDANCY):
+            by_node[nodes[(j + r) % NODES].address].append(t)
+    rec("approve (proposer bond)", proposer, d.token.functions.approve(m.address, p.proposerBond().call()))
+    rec("proposeAllocation", proposer, f.proposeAllocation(1, [(a, ts) for a, ts in by_node.items()]))
+    advance_time(w3, p.challengeWindow().call())
+    rec("finalize", proposer, f.finalize(1, tasks))
+
+    liar = nodes[0].address
+    results: dict[str, tuple[list[bytes], list[bytes]]] = {}
+    for s in nodes:
+        ids = by_node[s.address]
+        hashes = [keccak(b"wrong" if s.address == liar and t % 10 == 0 else b"result %d" % t) for t in ids]
+        salts = [keccak(s.address.encode() + t.to_bytes(32, "big")) for t in ids]
+        results[s.address] = (hashes, salts)
+        items = [item_commitment(h, salt, s.address) for h, salt in zip(hashes, salts, strict=True)]
+        rec("commit (per node)", s, f.commit(1, batch_commitment(ids, items)))
+    advance_time(w3, p.commitWindow().call() + 1)
+    for s in nodes:
+        hashes, salts = results[s.address]
+        ids = by_node[s.address]
+        rec("reveal (per node)", s, f.reveal(1, ids, hashes, salts, [b""] * len(ids)))
+    advance_time(w3, p.revealWindow().call() + 1)
+    for t in tasks:
+        assigned = sorted((a for a, ts in by_node.items() if t in ts), key=lambda a: int(a, 16))
+        rec("settle", settler, f.settle(t, assigned))
+    for account in [boss.address, proposer.address, d.timelock.address, *by_node]:
+        if f.creditOf(account).call():
+            rec("claim / claimFor", settler, f.claimFor(account))
+    assert d.token.functions.balanceOf(m.address).call() == 0
+    return steps
+
+
+def main() -> None:
+    summary: dict[str, int] = {}
+    for n in (10, 100):
+        steps = lifecycle(n)
+        total = sum(g for _, g in steps.values())
+        print(f"\n{n} tasks per round, {NODES} nodes, redundancy {REDUNDANCY}")
+        print(f"{'step':<28}{'txs':>6}{'gas':>14}{'gas/task':>12}")
+        for step, (count, gas) in steps.items():
+            print(f"{step:<28}{count:>6}{gas:>14,}{gas // n:>12,}")
+        print(f"{'total':<28}{sum(c for c, _ in steps.values()):>6}{total:>14,}{total // n:>12,}")
+        summary[f"gas_per_task_{n}"] = total // n
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
