@@ -1,9 +1,10 @@
 """Gas of a whole task lifecycle in the task market, per step and amortized per task.
 
 On the in-process chain (py-evm, prague): 5 staked nodes; a requester submits N tasks
-(redundancy 3); one proposal allocates each task to 3 nodes; the proposal is finalized;
-each node commits once and reveals once for all its tasks; every task is settled (one
-node reveals a wrong result on a few tasks, so slashing is on the path); everyone claims.
+(redundancy 3) in one transaction; one proposal allocates each task to 3 nodes; the
+proposal is finalized; each node commits once and reveals once for all its tasks; all
+tasks are settled in one transaction (one node reveals a wrong result on a few tasks, so
+slashing is on the path); everyone claims.
 Node registration and staking are one-off and not counted. Prints a table per N; the
 last line is one JSON object ``{"gas_per_task_10", "gas_per_task_100"}``.
 """
@@ -65,11 +66,10 @@ def lifecycle(n_tasks: int) -> dict[str, tuple[int, int]]:
     reward = 30 * TOKEN
     deadline = int(w3.eth.get_block("latest")["timestamp"]) + 86_400
     rec("approve (requester, once)", boss, d.token.functions.approve(m.address, reward * n_tasks))
-    tasks = []
-    for i in range(n_tasks):
-        spec = b'{"task": %d}' % i
-        rec("submitTask", boss, f.submitTask(keccak(spec), spec, 1, reward, REDUNDANCY, 0, deadline))
-        tasks.append(i + 1)
+    specs = [b'{"task": %d}' % i for i in range(n_tasks)]
+    inputs = [(keccak(s), s, 1, reward, REDUNDANCY, 0, deadline) for s in specs]
+    rec("submitTasks (batch)", boss, f.submitTasks(inputs))
+    tasks = list(range(1, n_tasks + 1))
     by_node: dict[str, list[int]] = {s.address: [] for s in nodes}
     for j, t in enumerate(tasks):
         for r in range(REDUNDANCY):
@@ -94,9 +94,8 @@ def lifecycle(n_tasks: int) -> dict[str, tuple[int, int]]:
         ids = by_node[s.address]
         rec("reveal (per node)", s, f.reveal(1, ids, hashes, salts, [b""] * len(ids)))
     advance_time(w3, p.revealWindow().call() + 1)
-    for t in tasks:
-        assigned = sorted((a for a, ts in by_node.items() if t in ts), key=lambda a: int(a, 16))
-        rec("settle", settler, f.settle(t, assigned))
+    lists = [sorted((a for a, ts in by_node.items() if t in ts), key=lambda a: int(a, 16)) for t in tasks]
+    rec("settleMany (batch)", settler, f.settleMany(tasks, lists))
     for account in [boss.address, proposer.address, d.timelock.address, *by_node]:
         if f.creditOf(account).call():
             rec("claim / claimFor", settler, f.claimFor(account))

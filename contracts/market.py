@@ -41,7 +41,9 @@ __all__ = [
     "rebuild_head",
     "reveal_results",
     "settle",
+    "settle_many",
     "submit_task",
+    "submit_tasks",
     "transitions",
 ]
 
@@ -148,6 +150,33 @@ def submit_task(
     return int(_event_args(m, receipt, "TaskSpec")[0]["taskId"])
 
 
+def submit_tasks(d: Deployment, sender: Sender, tasks: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Approve the total and submit ``tasks`` in one transaction; returns their ids.
+
+    Each task is a mapping with ``spec``, ``kind``, ``reward``, ``deadline`` and optionally
+    ``redundancy``, ``min_redundancy`` and ``spec_hash``, as in :func:`submit_task`.
+    """
+    for t in tasks:
+        TaskKind(t["kind"])
+    m = market(d)
+    total = sum(int(t["reward"]) for t in tasks)
+    sender.transact(d.token.functions.approve(m.address, total))
+    inputs = [
+        (
+            t.get("spec_hash") or keccak(t["spec"]),
+            t["spec"],
+            t["kind"],
+            t["reward"],
+            t.get("redundancy", 0),
+            t.get("min_redundancy", 0),
+            t["deadline"],
+        )
+        for t in tasks
+    ]
+    receipt = sender.transact(m.functions.submitTasks(inputs))
+    return [int(a["taskId"]) for a in _event_args(m, receipt, "TaskSpec")]
+
+
 def propose_allocation(
     d: Deployment, sender: Sender, round_: int, assignments: Mapping[str, Sequence[int]]
 ) -> Any:
@@ -240,6 +269,20 @@ def settle(d: Deployment, sender: Sender, task_id: int) -> Any:
     nodes = [n for n, ts in proposal_of(d, round_).items() if task_id in ts] if round_ else []
     nodes.sort(key=lambda a: int(a, 16))
     return sender.transact(m.functions.settle(task_id, nodes))
+
+
+def settle_many(d: Deployment, sender: Sender, task_ids: Sequence[int]) -> Any:
+    """Settle ``task_ids`` (all allocated, reveal windows over) in one transaction."""
+    m = market(d)
+    proposals: dict[int, dict[str, list[int]]] = {}
+    lists = []
+    for tid in task_ids:
+        round_ = int(m.functions.getTask(tid).call()[7])
+        if round_ and round_ not in proposals:
+            proposals[round_] = proposal_of(d, round_)
+        nodes = [n for n, ts in proposals.get(round_, {}).items() if tid in ts]
+        lists.append(sorted(nodes, key=lambda a: int(a, 16)))
+    return sender.transact(m.functions.settleMany(list(task_ids), lists))
 
 
 def claim(d: Deployment, sender: Sender, account: str | None = None) -> int:

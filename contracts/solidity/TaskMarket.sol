@@ -61,6 +61,17 @@ contract TaskMarket is ReentrancyGuardTransient {
         uint256 otherCount;
     }
 
+    /// @notice One task of `submitTasks`; fields as in `submitTask`.
+    struct TaskInput {
+        bytes32 specHash;
+        bytes spec;
+        uint8 kind;
+        uint256 reward;
+        uint256 redundancy;
+        uint256 minRedundancy;
+        uint64 deadline;
+    }
+
     /// @notice The tasks one node is assigned in a proposal.
     struct Assignment {
         address node;
@@ -206,6 +217,32 @@ contract TaskMarket is ReentrancyGuardTransient {
         uint256 minRedundancy,
         uint64 deadline
     ) public nonReentrant returns (uint256 taskId) {
+        taskId = _open(specHash, spec, kind, reward, redundancy, minRedundancy, deadline);
+        _token.safeTransferFrom(msg.sender, address(this), reward);
+    }
+
+    /// @notice Submits several tasks with one transfer of their total reward.
+    /// @return firstId The id of the first task; the others follow consecutively.
+    function submitTasks(TaskInput[] calldata inputs) external nonReentrant returns (uint256 firstId) {
+        firstId = _nextTaskId;
+        uint256 total;
+        for (uint256 i = 0; i < inputs.length; ++i) {
+            TaskInput calldata x = inputs[i];
+            _open(x.specHash, x.spec, x.kind, x.reward, x.redundancy, x.minRedundancy, x.deadline);
+            total += x.reward;
+        }
+        _token.safeTransferFrom(msg.sender, address(this), total);
+    }
+
+    function _open(
+        bytes32 specHash,
+        bytes calldata spec,
+        uint8 kind,
+        uint256 reward,
+        uint256 redundancy,
+        uint256 minRedundancy,
+        uint64 deadline
+    ) private returns (uint256 taskId) {
         if (kind == 0) revert TaskMarketInvalidKind(kind);
         if (reward == 0) revert TaskMarketZeroReward();
         if (reward > type(uint128).max) revert TaskMarketRewardTooLarge(reward, type(uint128).max);
@@ -235,7 +272,6 @@ contract TaskMarket is ReentrancyGuardTransient {
             abi.encode(msg.sender, specHash, kind, reward, redundancy, minRedundancy, deadline)
         );
         emit TaskSpec(taskId, spec);
-        _token.safeTransferFrom(msg.sender, address(this), reward);
     }
 
     /// @notice `submitTask` with an EIP-2612 permit for `reward` instead of an approval.
@@ -444,6 +480,18 @@ contract TaskMarket is ReentrancyGuardTransient {
     /// @notice Settles an allocated task after its reveal deadline. Anyone may call.
     /// @param nodes Every node assigned to the task, ascending by address.
     function settle(uint256 taskId, address[] calldata nodes) external nonReentrant {
+        _settle(taskId, nodes);
+    }
+
+    /// @notice Settles several tasks in one transaction; `nodes[i]` is `settle`'s list for `taskIds[i]`.
+    function settleMany(uint256[] calldata taskIds, address[][] calldata nodes) external nonReentrant {
+        if (nodes.length != taskIds.length) revert TaskMarketLengthMismatch(taskIds.length, nodes.length);
+        for (uint256 i = 0; i < taskIds.length; ++i) {
+            _settle(taskIds[i], nodes[i]);
+        }
+    }
+
+    function _settle(uint256 taskId, address[] calldata nodes) private {
         Task storage t = _taskIn(taskId, Status.Allocated);
         uint256 round = t.round;
         uint256 opens = _rounds[round].revealDeadline + 1;

@@ -17,7 +17,9 @@ from contracts.market import (
     rebuild_head,
     reveal_results,
     settle,
+    settle_many,
     submit_task,
+    submit_tasks,
     transitions,
 )
 from contracts.market import claim as claim_credit
@@ -277,3 +279,32 @@ def test_no_majority_refunds_the_requester(system: System) -> None:
     assert w.m.functions.creditOf(system.address(REQUESTER)).call() == 40 * T
     assert all(d.registry.functions.stakeOf(system.address(i)).call() == STAKE for i in NODES)
     assert rebuild_head(transitions(d, tid)) == w.m.functions.headOf(tid).call()
+
+
+def test_batched_submit_and_settle_match_the_single_forms(system: System) -> None:
+    w = make_world(system, tasks=[])
+    d = w.d
+    deadline = w.now() + 10_000
+    ids = submit_tasks(d, system.sender(REQUESTER), [
+        {"spec": b"a", "kind": 1, "reward": 30 * T, "deadline": deadline, "redundancy": 1},
+        {"spec": b"b", "kind": 2, "reward": 20 * T, "deadline": deadline, "redundancy": 1},
+    ])
+    assert ids == [1, 2]
+    assert [_task(w, t)[8] for t in ids] == [30 * T, 20 * T]
+    assert w.m.functions.liabilities().call()[0] == 50 * T
+    a = system.address(1)
+    propose_allocation(d, system.sender(PROPOSER), 1, {a: ids})
+    advance_time(system.w3, d.params.functions.challengeWindow().call())
+    finalize(d, system.sender(PROPOSER), 1)
+    res = {t: (keccak(b"r%d" % t), b"\3" * 32) for t in ids}
+    commit_results(d, system.sender(1), 1, res)
+    advance_time(system.w3, d.params.functions.commitWindow().call() + 1)
+    reveal_results(d, system.sender(1), 1, res)
+    advance_time(system.w3, d.params.functions.revealWindow().call() + 1)
+    with reverts("TaskMarketLengthMismatch", expected=2, actual=1):
+        system.sender(7).transact(w.m.functions.settleMany(ids, [[a]]))
+    settle_many(d, system.sender(7), ids)
+    assert [_task(w, t)[1] for t in ids] == [TaskStatus.SETTLED] * 2
+    fee = d.params.functions.protocolFeeBps().call()
+    assert w.m.functions.creditOf(a).call() == 50 * T - 50 * T * fee // 10_000
+    w.check_conserved()
