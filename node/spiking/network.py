@@ -98,7 +98,10 @@ class SpikingNetwork:
         tgt = self.targets.index_select(0, fired)
         wts = self.weights.index_select(0, fired)
         # bincount with weights is a scatter-add that beats index_add_ on CPU by ~40%.
-        self.i_next = torch.bincount(tgt.view(-1), weights=wts.view(-1), minlength=n + 1)
+        if fired.numel():
+            self.i_next = torch.bincount(tgt.view(-1), weights=wts.view(-1), minlength=n + 1)
+        else:  # bincount of nothing would come back as int64
+            self.i_next = torch.zeros(n + 1, device=self.device)
         if self._offsets.numel() and c.w_neighbour:
             near = (fired.unsqueeze(1) + self._offsets).remainder_(n).view(-1)
             self.i_next.index_add_(0, near, self._w_neighbour.expand(near.numel()))
