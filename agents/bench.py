@@ -29,8 +29,10 @@ def _tool_agents(lm: ChatModel, sample: int, log: Callable[[str], None]) -> dict
             hit = r.ok and r.answer == canonical_answer(q.answer)
             correct += hit
             calls += r.counters.lm_calls
-            log(f"{kind:7s} {'ok ' if hit else 'BAD'} calls={r.counters.lm_calls} {r.counters.seconds:6.1f}s "
-                f"got={r.answer or r.error!s:.40} want={q.answer}")
+            log(
+                f"{kind:7s} {'ok ' if hit else 'BAD'} calls={r.counters.lm_calls} {r.counters.seconds:6.1f}s "
+                f"got={r.answer or r.error!s:.40} want={q.answer}"
+            )
         out[f"{kind}_acc"] = round(correct / len(questions), 3)
         out[f"{kind}_lm_calls"] = round(calls / len(questions), 2)
     return out
@@ -62,8 +64,10 @@ def _neuro_symbolic(lm: ChatModel, sample: int, log: Callable[[str], None]) -> d
         r = run_task("neuro-symbolic", {"question": q.question, "data": {"format": "turtle", "text": turtle}}, lm=lm)
         hit = r.ok and r.answer == canonical_answer(q.answer)
         correct += hit
-        log(f"neuro   {'ok ' if hit else 'BAD'} calls={r.counters.lm_calls} {r.counters.seconds:6.1f}s "
-            f"{q.id}: got={r.answer or r.error!s:.50} want={q.answer:.50}")
+        log(
+            f"neuro   {'ok ' if hit else 'BAD'} calls={r.counters.lm_calls} {r.counters.seconds:6.1f}s "
+            f"{q.id}: got={r.answer or r.error!s:.50} want={q.answer:.50}"
+        )
     return {"neuro_symbolic_acc": round(correct / len(questions), 3)}
 
 
@@ -79,6 +83,14 @@ def run_bench(sample: int = 6, lm: ChatModel | None = None, log: Callable[[str],
     summary.update(_game24(log))
     summary.update(_neuro_symbolic(lm, sample, log))
     summary["seconds"] = round(time.monotonic() - t0, 1)
-    keys = ("react_acc", "rewoo_acc", "react_lm_calls", "rewoo_lm_calls", "mcts_game24_solved",
-            "mcts_game24_solvable", "neuro_symbolic_acc", "seconds")
+    keys = (
+        "react_acc",
+        "rewoo_acc",
+        "react_lm_calls",
+        "rewoo_lm_calls",
+        "mcts_game24_solved",
+        "mcts_game24_solvable",
+        "neuro_symbolic_acc",
+        "seconds",
+    )
     return {k: summary[k] for k in keys}

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 
-from reasoning import KnowledgeGraph, QueryResult, ReasoningError
-
 from agents.answer import canonical_answer
 from agents.budget import Budget, Meter
 from agents.errors import AgentError, LMError
@@ -21,6 +19,7 @@ from agents.parsing import first_json_object
 from agents.result import AgentResult
 from agents.specs import NeuroSymbolicSpec
 from agents.trace import Trace
+from reasoning import KnowledgeGraph, QueryResult, ReasoningError
 
 __all__ = ["NeuroSymbolicAgent", "check_result"]
 
@@ -34,7 +33,7 @@ Example: Question: How many courses does Ada Baker teach?
 
 {schema}"""
 
-_REPAIR = "That query did not work: {reason}\nReply with ONE JSON object only: {{\"sparql\": \"<corrected query>\"}}"
+_REPAIR = 'That query did not work: {reason}\nReply with ONE JSON object only: {{"sparql": "<corrected query>"}}'
 
 _SCHEMA = {"type": "object", "properties": {"sparql": {"type": "string"}}, "required": ["sparql"]}
 _PREFIX_LINE = re.compile(r"^PREFIX\s+(\w*):\s*<[^>]*>\s*$", re.IGNORECASE | re.MULTILINE)
@@ -44,8 +43,11 @@ _INTEGER = re.compile(r"^[+-]?\d+$")
 def _with_prefixes(query: str, schema: str) -> str:
     """Prepend the schema's PREFIX lines that the query uses but does not declare."""
     declared = {m.group(1) for m in _PREFIX_LINE.finditer(query)}
-    needed = [m.group(0).strip() for m in _PREFIX_LINE.finditer(schema)
-              if m.group(1) not in declared and re.search(rf"(?<![\w<]){re.escape(m.group(1))}:", query)]
+    needed = [
+        m.group(0).strip()
+        for m in _PREFIX_LINE.finditer(schema)
+        if m.group(1) not in declared and re.search(rf"(?<![\w<]){re.escape(m.group(1))}:", query)
+    ]
     return "\n".join([*needed, query]) if needed else query
 
 
@@ -80,8 +82,9 @@ class NeuroSymbolicAgent:
 
     kind = "neuro-symbolic"
 
-    def __init__(self, lm: ChatModel | None, budget: Budget | None = None, *,
-                 timeout_s: float = 10.0, max_rows: int = 10_000) -> None:
+    def __init__(
+        self, lm: ChatModel | None, budget: Budget | None = None, *, timeout_s: float = 10.0, max_rows: int = 10_000
+    ) -> None:
         self.lm = lm
         self.budget = budget or Budget(steps=2)
         self.timeout_s = timeout_s
@@ -124,8 +127,9 @@ class NeuroSymbolicAgent:
         reason = ""
         while True:
             meter.step()  # the second step is the repair round; a third exceeds the budget
-            reply = meter.call_lm("neuro.sparql" if not reason else "neuro.repair", system, turns,
-                                  max_tokens=300, schema=_SCHEMA)
+            reply = meter.call_lm(
+                "neuro.sparql" if not reason else "neuro.repair", system, turns, max_tokens=300, schema=_SCHEMA
+            )
             obj = first_json_object(reply.text)
             query = obj.get("sparql") if obj else None
             if not isinstance(query, str) or not query.strip():

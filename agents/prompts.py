@@ -22,7 +22,9 @@ def _param_text(schema: dict[str, Any]) -> str:
 
 def tool_lines(schemas: Iterable[dict[str, Any]]) -> str:
     """One line per tool: ``name(arg: type, ...) - description``."""
-    return "\n".join(f"- {s['name']}({_param_text(s.get('parameters', {}))}) - {s.get('description', '')}" for s in schemas)
+    return "\n".join(
+        f"- {s['name']}({_param_text(s.get('parameters', {}))}) - {s.get('description', '')}" for s in schemas
+    )
 
 
 def clip(text: str, limit: int) -> str:

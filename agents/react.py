@@ -11,16 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from reasoning import Toolbox, ToolError
-
-from agents.budget import Budget, Meter
 from agents.answer import canonical_answer
+from agents.budget import Budget, Meter
 from agents.errors import AgentError, LMError
 from agents.lm.client import ChatModel
 from agents.parsing import MalformedOutput, Step, parse_step
 from agents.prompts import clip, dumps, tool_lines
 from agents.result import AgentResult
 from agents.trace import Trace
+from reasoning import Toolbox, ToolError
 
 __all__ = ["ReActAgent"]
 
@@ -61,8 +60,16 @@ class ReActAgent:
 
     kind = "react"
 
-    def __init__(self, lm: ChatModel, tools: Toolbox, budget: Budget | None = None, *,
-                 max_history_chars: int = 6000, observation_chars: int = 1500, step_tokens: int = 200) -> None:
+    def __init__(
+        self,
+        lm: ChatModel,
+        tools: Toolbox,
+        budget: Budget | None = None,
+        *,
+        max_history_chars: int = 6000,
+        observation_chars: int = 1500,
+        step_tokens: int = 200,
+    ) -> None:
         self.lm = lm
         self.tools = tools
         self.budget = budget or Budget()
@@ -96,7 +103,9 @@ class ReActAgent:
             turns += [("assistant", assistant), ("user", observation)]
         return turns
 
-    def _decide(self, system: str, turns: list[tuple[str, str]], schema: dict[str, Any], meter: Meter) -> tuple[Step, str]:
+    def _decide(
+        self, system: str, turns: list[tuple[str, str]], schema: dict[str, Any], meter: Meter
+    ) -> tuple[Step, str]:
         reply = meter.call_lm("react.step", system, turns, max_tokens=self.step_tokens, schema=schema)
         try:
             return parse_step(reply.text), reply.text
@@ -113,7 +122,7 @@ class ReActAgent:
         errors: set[str] = set()
         while True:
             meter.step()
-            step, raw = self._decide(system, self._history(question, steps), schema, meter)
+            step, _ = self._decide(system, self._history(question, steps), schema, meter)
             if step.thought:
                 trace.thought(step.thought)
             if step.action == "finish":
@@ -135,5 +144,9 @@ class ReActAgent:
                 errors.add(canonical_answer(text))
                 errors.add(canonical_answer(str(exc)))
             trace.observation(text, error=failed)
-            steps.append((dumps({"thought": step.thought, "action": step.action, "input": step.args}),
-                          "Observation: " + clip(text, self.observation_chars)))
+            steps.append(
+                (
+                    dumps({"thought": step.thought, "action": step.action, "input": step.args}),
+                    "Observation: " + clip(text, self.observation_chars),
+                )
+            )

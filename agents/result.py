@@ -53,8 +53,16 @@ class AgentResult(BaseModel):
         return cls._build(kind, trace, meter, error=message, error_type=error_type)
 
     @classmethod
-    def _build(cls, kind: str, trace: Trace, meter: Meter | None, *, answer: str | None = None,
-               error: str | None = None, error_type: str | None = None) -> AgentResult:
+    def _build(
+        cls,
+        kind: str,
+        trace: Trace,
+        meter: Meter | None,
+        *,
+        answer: str | None = None,
+        error: str | None = None,
+        error_type: str | None = None,
+    ) -> AgentResult:
         counters = meter.finish() if meter is not None else Counters()
         model = meter.lm.name if meter is not None and meter.lm is not None and counters.lm_calls else None
         return cls(

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from reasoning import ReasoningError
-
 from agents.budget import Budget
 from agents.errors import AgentError
 from agents.lm.client import ChatModel
 from agents.result import AgentResult
 from agents.specs import BlocksSpec, Game24Spec, NeuroSymbolicSpec, ToolTaskSpec, parse_spec
 from agents.trace import Trace
+from reasoning import ReasoningError
 
 __all__ = ["DEFAULT_BUDGETS", "run_task"]
 

@@ -46,7 +46,9 @@ class TurtleContext(_Spec):
 class DocumentsContext(_Spec):
     """A local corpus the search tool answers from."""
 
-    documents: list[Annotated[str, Field(max_length=MAX_DOCUMENT_CHARS)]] = Field(min_length=1, max_length=MAX_DOCUMENTS)
+    documents: list[Annotated[str, Field(max_length=MAX_DOCUMENT_CHARS)]] = Field(
+        min_length=1, max_length=MAX_DOCUMENTS
+    )
 
 
 class ToolTaskSpec(_Spec):

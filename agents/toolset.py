@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from reasoning import KnowledgeGraph, Toolbox, UnknownToolError, default_toolbox
-
 from agents.specs import DocumentsContext, TurtleContext
+from reasoning import KnowledgeGraph, Toolbox, UnknownToolError, default_toolbox
 
 __all__ = ["build_toolbox"]
 

@@ -41,7 +41,9 @@ class Trace:
     def observation(self, text: str, *, error: bool = False, ref: str | None = None) -> None:
         self.add("observation", text=text, error=error, **({"ref": ref} if ref else {}))
 
-    def lm_call(self, purpose: str, prompt_sha256: str, output: str, prompt_tokens: int, completion_tokens: int) -> None:
+    def lm_call(
+        self, purpose: str, prompt_sha256: str, output: str, prompt_tokens: int, completion_tokens: int
+    ) -> None:
         self.add(
             "lm_call",
             purpose=purpose,

@@ -51,13 +51,14 @@ def embedded_lm(name: str = "qwen-1.5b", *, seed: int = 0) -> ChatModel:
     return gguf_lm(assemble_model(recipe), seed=seed)
 
 
-def endpoint_lm(model: str, api_base: str | None = None, api_key: str | None = None, *,
-                json_schema: bool = False, seed: int = 0) -> ChatModel:
+def endpoint_lm(
+    model: str, api_base: str | None = None, api_key: str | None = None, *, json_schema: bool = False, seed: int = 0
+) -> ChatModel:
     """A :class:`ChatModel` over a remote or local-server model that DSPy can call."""
     ensure_offline()
     import dspy
 
-    kwargs = {"cache": False}
+    kwargs: dict[str, object] = {"cache": False}
     if api_base:
         kwargs["api_base"] = api_base
     if api_key:

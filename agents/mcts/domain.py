@@ -69,7 +69,7 @@ class Game24Steps:
     name = "game24"
     instructions = (
         "Game of 24: combine the numbers with + - * / to reach exactly 24. "
-        "A step combines two of the numbers left into one, written like \"4 * 6\"."
+        'A step combines two of the numbers left into one, written like "4 * 6".'
     )
 
     def __init__(self, numbers: list[int] | tuple[int, ...]) -> None:

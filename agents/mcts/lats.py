@@ -15,7 +15,7 @@ from agents.budget import Budget, Meter
 from agents.errors import AgentError, LMError
 from agents.lm.client import ChatModel
 from agents.mcts.domain import StepDomain
-from agents.parsing import MalformedOutput, first_json_object
+from agents.parsing import first_json_object
 from agents.result import AgentResult
 from agents.trace import Trace
 
@@ -63,8 +63,15 @@ class LATSAgent:
 
     kind = "mcts"
 
-    def __init__(self, lm: ChatModel, budget: Budget | None = None, *, children: int = 3,
-                 value: str = "verifier", exploration: float = 1.0) -> None:
+    def __init__(
+        self,
+        lm: ChatModel,
+        budget: Budget | None = None,
+        *,
+        children: int = 3,
+        value: str = "verifier",
+        exploration: float = 1.0,
+    ) -> None:
         if value not in ("verifier", "model"):
             raise ValueError(f"value: expected 'verifier' or 'model', got {value!r}")
         self.lm = lm
@@ -97,9 +104,21 @@ class LATSAgent:
 
     def _propose(self, domain: StepDomain, node: _Node, meter: Meter) -> list[str]:
         system = _PROPOSE.format(instructions=domain.instructions, k=self.children)
-        schema = {"type": "object", "properties": {"steps": {"type": "array", "items": {"type": "string", "maxLength": 40},
-                                                            "minItems": 1, "maxItems": self.children}}, "required": ["steps"]}
-        reply = meter.call_lm("mcts.propose", system, [("user", domain.describe(node.state))], max_tokens=120, schema=schema)
+        schema = {
+            "type": "object",
+            "properties": {
+                "steps": {
+                    "type": "array",
+                    "items": {"type": "string", "maxLength": 40},
+                    "minItems": 1,
+                    "maxItems": self.children,
+                }
+            },
+            "required": ["steps"],
+        }
+        reply = meter.call_lm(
+            "mcts.propose", system, [("user", domain.describe(node.state))], max_tokens=120, schema=schema
+        )
         obj = first_json_object(reply.text)
         steps = obj.get("steps") if obj else None
         if not isinstance(steps, list):
@@ -113,7 +132,11 @@ class LATSAgent:
         if self.value == "verifier":
             return domain.estimate(state)
         system = _VALUE.format(instructions=domain.instructions)
-        schema = {"type": "object", "properties": {"value": {"type": "string", "enum": list(_VALUES)}}, "required": ["value"]}
+        schema = {
+            "type": "object",
+            "properties": {"value": {"type": "string", "enum": list(_VALUES)}},
+            "required": ["value"],
+        }
         reply = meter.call_lm("mcts.value", system, [("user", domain.describe(state))], max_tokens=20, schema=schema)
         obj = first_json_object(reply.text)
         return _VALUES.get(str(obj.get("value")) if obj else "", 0.5)

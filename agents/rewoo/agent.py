@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from reasoning import Toolbox
-
 from agents.answer import canonical_answer
 from agents.budget import Budget, Meter
 from agents.errors import AgentError, BudgetExceeded, LMError
@@ -21,6 +19,7 @@ from agents.result import AgentResult
 from agents.rewoo.plan import Plan, parse_plan, references, substitute
 from agents.rewoo.worker import Evidence, run_plan
 from agents.trace import Trace
+from reasoning import Toolbox
 
 __all__ = ["ReWOOAgent"]
 
@@ -30,7 +29,8 @@ Tools:
 Reply with ONE JSON object only:
 {{"steps": [{{"id": "E1", "tool": "<tool name>", "input": {{<arguments>}}}}, ...], "answer": "<answer template>"}}
 A string input may contain #E1, #E2... to use the result of an earlier step.
-Set "answer" to the step result that answers the question (for example "#E2"), or "" if the results need interpretation."""
+Set "answer" to the step result that answers the question \
+(for example "#E2"), or "" if the results need interpretation."""
 
 _SOLVER = """Answer the question from the evidence of the tool calls.
 Reply with ONE JSON object only: {"answer": "<final answer>"}"""
@@ -41,13 +41,19 @@ _RETRY = "Your reply was not a valid plan. Reply with ONE JSON object exactly as
 def plan_schema(names: list[str], max_steps: int) -> dict[str, Any]:
     step = {
         "type": "object",
-        "properties": {"id": {"type": "string"}, "tool": {"type": "string", "enum": names}, "input": {"type": "object"}},
+        "properties": {
+            "id": {"type": "string"},
+            "tool": {"type": "string", "enum": names},
+            "input": {"type": "object"},
+        },
         "required": ["id", "tool", "input"],
     }
     return {
         "type": "object",
-        "properties": {"steps": {"type": "array", "items": step, "minItems": 1, "maxItems": max_steps},
-                       "answer": {"type": "string", "maxLength": 200}},
+        "properties": {
+            "steps": {"type": "array", "items": step, "minItems": 1, "maxItems": max_steps},
+            "answer": {"type": "string", "maxLength": 200},
+        },
         "required": ["steps", "answer"],
     }
 
@@ -67,8 +73,16 @@ class ReWOOAgent:
 
     kind = "rewoo"
 
-    def __init__(self, lm: ChatModel, tools: Toolbox, budget: Budget | None = None, *,
-                 max_workers: int = 4, plan_tokens: int = 320, evidence_chars: int = 1500) -> None:
+    def __init__(
+        self,
+        lm: ChatModel,
+        tools: Toolbox,
+        budget: Budget | None = None,
+        *,
+        max_workers: int = 4,
+        plan_tokens: int = 320,
+        evidence_chars: int = 1500,
+    ) -> None:
         self.lm = lm
         self.tools = tools
         self.budget = budget or Budget()
@@ -103,7 +117,9 @@ class ReWOOAgent:
 
     def _run(self, question: str, trace: Trace, meter: Meter) -> str:
         plan = self._plan(question, meter)
-        trace.add("plan", steps=[{"ref": s.ref, "tool": s.tool, "args": s.args} for s in plan.steps], answer=plan.answer)
+        trace.add(
+            "plan", steps=[{"ref": s.ref, "tool": s.tool, "args": s.args} for s in plan.steps], answer=plan.answer
+        )
         if len(plan.steps) > self.budget.steps:
             raise BudgetExceeded("steps", len(plan.steps), self.budget.steps)
         meter.counters.steps = len(plan.steps)
@@ -123,7 +139,10 @@ class ReWOOAgent:
         return answer or None
 
     def _solve(self, question: str, plan: Plan, evidence: dict[str, Evidence], meter: Meter) -> str:
-        lines = [f"{s.ref} = {s.tool}{dumps(s.args)} -> {clip(evidence[s.ref].text, self.evidence_chars)}" for s in plan.steps]
+        lines = [
+            f"{s.ref} = {s.tool}{dumps(s.args)} -> {clip(evidence[s.ref].text, self.evidence_chars)}"
+            for s in plan.steps
+        ]
         turns = [("user", f"Question: {question}\nEvidence:\n" + "\n".join(lines))]
         reply = meter.call_lm("rewoo.solve", _SOLVER, turns, max_tokens=160, schema=_ANSWER_SCHEMA)
         obj = first_json_object(reply.text)

@@ -81,13 +81,18 @@ def parse_plan(text: str) -> Plan:
     """
     obj = first_json_object(text)
     if obj is not None and isinstance(obj.get("steps", obj.get("plan")), list):
-        raw = obj.get("steps", obj.get("plan"))
+        raw: list[Any] = obj.get("steps", obj.get("plan")) or []
         items = []
         for item in raw:
             if not isinstance(item, dict):
                 raise MalformedOutput(f"plan step must be a JSON object, got {item!r:.60}")
-            items.append((item.get("id", item.get("ref")), item.get("tool", item.get("name")),
-                          item.get("input", item.get("args", item.get("arguments", {})))))
+            items.append(
+                (
+                    item.get("id", item.get("ref")),
+                    item.get("tool", item.get("name")),
+                    item.get("input", item.get("args", item.get("arguments", {}))),
+                )
+            )
         answer = obj.get("answer", "")
         return _build(items, answer if isinstance(answer, str) else json.dumps(answer))
     items = []
@@ -100,7 +105,7 @@ def parse_plan(text: str) -> Plan:
                 raise MalformedOutput(f"#E{m.group(1)}: arguments are not JSON: {exc}") from exc
             items.append((m.group(1), m.group(2), args))
     if not items:
-        raise MalformedOutput(f"expected a plan as JSON {{\"steps\": [...]}}, got {text.strip()[:120]!r}")
+        raise MalformedOutput(f'expected a plan as JSON {{"steps": [...]}}, got {text.strip()[:120]!r}')
     return _build(items, "")
 
 

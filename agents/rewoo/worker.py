@@ -9,10 +9,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from reasoning import Toolbox, ToolError
-
 from agents.budget import Meter
 from agents.rewoo.plan import Plan, PlanStep, substitute
+from reasoning import Toolbox, ToolError
 
 __all__ = ["Evidence", "run_plan"]
 
@@ -23,6 +22,7 @@ class Evidence:
     text: str
     ok: bool
     wave: int
+    ran: bool = True
 
 
 def _call(tools: Toolbox, step: PlanStep, evidence: dict[str, str]) -> tuple[str, bool]:
@@ -47,20 +47,25 @@ def run_plan(plan: Plan, tools: Toolbox, meter: Meter, *, max_workers: int = 4) 
                 missing = [d for d in step.depends if d not in known]
                 failed = [d for d in step.depends if d in results and not results[d].ok]
                 if missing or failed:
-                    why = (f"refers to undefined {', '.join(missing)}" if missing
-                           else f"skipped: needs {', '.join(failed)}, which failed")
-                    results[step.ref] = Evidence(step.ref, f"Error: {why}", False, wave)
+                    why = (
+                        f"refers to undefined {', '.join(missing)}"
+                        if missing
+                        else f"skipped: needs {', '.join(failed)}, which failed"
+                    )
+                    results[step.ref] = Evidence(step.ref, f"Error: {why}", False, wave, ran=False)
                 elif all(d in results for d in step.depends):
                     ready.append(step)
                 else:
                     blocked.append(step)
             if not ready:
                 for step in blocked:  # only a cycle can leave steps blocked with nothing ready
-                    results[step.ref] = Evidence(step.ref, "Error: circular reference between plan steps", False, wave)
+                    results[step.ref] = Evidence(
+                        step.ref, "Error: circular reference between plan steps", False, wave, ran=False
+                    )
                 break
             evidence = {ref: e.text for ref, e in results.items()}
-            outcomes = list(pool.map(lambda s: _call(tools, s, evidence), ready))
-            for step, (text, ok) in zip(ready, outcomes):
+            outcomes = list(pool.map(_call, [tools] * len(ready), ready, [evidence] * len(ready)))
+            for step, (text, ok) in zip(ready, outcomes, strict=True):
                 results[step.ref] = Evidence(step.ref, text, ok, wave)
             pending = [s for s in blocked if s.ref not in results]
             wave += 1
@@ -68,6 +73,6 @@ def run_plan(plan: Plan, tools: Toolbox, meter: Meter, *, max_workers: int = 4) 
         ev = results[step.ref]
         meter.trace.tool_call(step.tool, step.args, ref=step.ref)
         meter.trace.observation(ev.text, error=not ev.ok, ref=step.ref)
-        meter.counters.tool_calls += 1
-        meter.counters.tool_errors += 0 if ev.ok else 1
+        meter.counters.tool_calls += int(ev.ran)
+        meter.counters.tool_errors += int(ev.ran and not ev.ok)
     return results

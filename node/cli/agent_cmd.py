@@ -14,8 +14,9 @@ app = typer.Typer(help="Run reasoning agents locally (no chain).", no_args_is_he
 @app.command("run")
 def run_cmd(
     kind: str = typer.Argument(..., help="Agent kind: react, rewoo, mcts or neuro-symbolic."),
-    input_file: Path = typer.Option(..., "--input", "-i", help="JSON file with the task input.", exists=True,
-                                    dir_okay=False, readable=True),
+    input_file: Path = typer.Option(
+        ..., "--input", "-i", help="JSON file with the task input.", exists=True, dir_okay=False, readable=True
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the whole result, trace included, as JSON."),
 ) -> None:
     """Run one task and print its canonical answer, trace hash and counters.
@@ -32,8 +33,10 @@ def run_cmd(
         status = f"answer: {result.answer}" if result.ok else f"error ({result.error_type}): {result.error}"
         typer.echo(status)
         typer.echo(f"trace hash: {result.trace_hash}")
-        typer.echo(f"lm calls: {c.lm_calls}  tokens: {c.prompt_tokens}+{c.completion_tokens}  tool calls: "
-                   f"{c.tool_calls} ({c.tool_errors} failed)  steps: {c.steps}  seconds: {c.seconds}")
+        typer.echo(
+            f"lm calls: {c.lm_calls}  tokens: {c.prompt_tokens}+{c.completion_tokens}  tool calls: "
+            f"{c.tool_calls} ({c.tool_errors} failed)  steps: {c.steps}  seconds: {c.seconds}"
+        )
     raise typer.Exit(0 if result.ok else 1)
 
 

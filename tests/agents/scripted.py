@@ -29,8 +29,13 @@ class ScriptedEngine:
         reply = self.replies.pop(0)
         text = reply(request) if callable(reply) else reply
         prompt = (request.system or "") + "".join(m.text or "" for m in request.messages)
-        return Response(id=None, model=request.model, message=Message.assistant([TextPart(text)]),
-                        finish_reason="stop", usage=Usage(input_tokens=len(prompt) // 4, output_tokens=len(text) // 4))
+        return Response(
+            id=None,
+            model=request.model,
+            message=Message.assistant([TextPart(text)]),
+            finish_reason="stop",
+            usage=Usage(input_tokens=len(prompt) // 4, output_tokens=len(text) // 4),
+        )
 
     def stream(self, request: Any) -> Any:
         raise NotImplementedError

@@ -27,7 +27,12 @@ def test_model_value_mode_makes_one_call_per_new_state() -> None:
     result = LATSAgent(lm, value="model").run(Game24Steps([4, 6, 1, 1]))
     assert result.ok
     assert [e["purpose"] for e in result.trace if e["type"] == "lm_call"] == [
-        "mcts.propose", "mcts.value", "mcts.propose", "mcts.value", "mcts.propose"]
+        "mcts.propose",
+        "mcts.value",
+        "mcts.propose",
+        "mcts.value",
+        "mcts.propose",
+    ]
 
 
 def test_budget_exhaustion_is_an_error_result() -> None:

@@ -20,7 +20,8 @@ def make_parts(tmp_path: Path, chunks: list[bytes], prefix: str) -> tuple[str, .
         (pkg / "data").mkdir(parents=True)
         (pkg / "data" / "part.bin").write_bytes(chunk)
         (pkg / "__init__.py").write_text(
-            "import os\ndef get_part_path():\n    return os.path.join(os.path.dirname(__file__), 'data', 'part.bin')\n")
+            "import os\ndef get_part_path():\n    return os.path.join(os.path.dirname(__file__), 'data', 'part.bin')\n"
+        )
         names.append(f"{prefix}{i}")
     sys.path.insert(0, str(tmp_path / "site"))
     return tuple(names)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from reasoning import Tool, Toolbox, calculator_tool
-
 from agents import Budget
 from agents.react import ReActAgent
+from reasoning import Tool, Toolbox, calculator_tool
 from tests.agents.scripted import scripted_lm
 
 
@@ -23,8 +22,12 @@ def broken_tool() -> Tool:
     def fail(query: str) -> str:
         raise RuntimeError("backend down")
 
-    return Tool("lookup", "Look something up.", {"type": "object", "properties": {"query": {"type": "string"}},
-                                                  "required": ["query"]}, fail)
+    return Tool(
+        "lookup",
+        "Look something up.",
+        {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]},
+        fail,
+    )
 
 
 TOOLS = Toolbox([calculator_tool()])
@@ -41,7 +44,9 @@ def test_answers_after_a_tool_call() -> None:
 
 
 def test_native_tool_call_and_trailing_object_are_read() -> None:
-    native = '<tool_call>\n{"name": "calculator", "arguments": {"expression": "2+2"}}\n</tool_call>{"final_answer": "5"}'
+    native = (
+        '<tool_call>\n{"name": "calculator", "arguments": {"expression": "2+2"}}\n</tool_call>{"final_answer": "5"}'
+    )
     lm, _ = scripted_lm(native, "```json\n" + finish("4") + "\n```")
     result = ReActAgent(lm, TOOLS).run("2+2?")
     assert result.ok and result.answer == "4"
@@ -65,8 +70,11 @@ def test_malformed_twice_is_an_error_result() -> None:
 
 def test_tool_error_is_an_observation_never_the_answer() -> None:
     tools = Toolbox([calculator_tool(), broken_tool()])
-    lm, engine = scripted_lm(call("lookup", query="x"), call("calculator", expression="1/0"),
-                             lambda req: finish(req.messages[-1].text.removeprefix("Observation: ")))
+    lm, engine = scripted_lm(
+        call("lookup", query="x"),
+        call("calculator", expression="1/0"),
+        lambda req: finish(req.messages[-1].text.removeprefix("Observation: ")),
+    )
     result = ReActAgent(lm, tools).run("?")
     obs = [e for e in result.trace if e["type"] == "observation"]
     assert [o["error"] for o in obs] == [True, True]

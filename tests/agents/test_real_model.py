@@ -17,8 +17,10 @@ def lm():  # type: ignore[no-untyped-def]
 
 
 def test_react_calculator_question(lm) -> None:  # type: ignore[no-untyped-def]
-    spec = {"question": "A crate holds 24 bottles. How many bottles are in 17 crates plus 9 loose bottles?",
-            "tools": ["calculator"]}
+    spec = {
+        "question": "A crate holds 24 bottles. How many bottles are in 17 crates plus 9 loose bottles?",
+        "tools": ["calculator"],
+    }
     first = run_task("react", spec, lm=lm)
     assert first.ok, first.error
     assert first.answer == "417"
@@ -42,8 +44,8 @@ def test_lats_game24_with_model_proposals(lm) -> None:  # type: ignore[no-untype
     assert result.ok, result.error
     assert result.counters.lm_calls >= 1
     # the answer was verified exactly before it was returned; check it independently too
-    from fractions import Fraction
     import ast
+    from fractions import Fraction
 
     def ev(node: ast.AST) -> Fraction:
         if isinstance(node, ast.Constant):
@@ -53,3 +55,31 @@ def test_lats_game24_with_model_proposals(lm) -> None:  # type: ignore[no-untype
         return {ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b}.get(type(node.op)) or a / b
 
     assert ev(ast.parse(result.answer or "", mode="eval").body) == 24
+
+
+TINY_UNIVERSITY = """@prefix ex: <http://nashnet.example/univ#> .
+@prefix d: <http://nashnet.example/data/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+ex:FullProfessor rdfs:subClassOf ex:Professor . ex:Professor rdfs:subClassOf ex:Faculty .
+ex:Lecturer rdfs:subClassOf ex:Faculty .
+ex:worksFor rdfs:domain ex:Person ; rdfs:range ex:Organization .
+ex:name rdfs:range rdfs:Literal .
+d:dept a ex:Organization ; ex:name "Department of Logic" .
+d:p1 a ex:FullProfessor ; ex:name "Ada Baker" ; ex:worksFor d:dept .
+d:p2 a ex:Lecturer ; ex:name "Alan Costa" ; ex:worksFor d:dept .
+d:p3 a ex:Professor ; ex:name "Grace Diaz" ; ex:worksFor d:dept .
+"""
+
+
+def test_neuro_symbolic_question_over_the_closure(lm) -> None:  # type: ignore[no-untyped-def]
+    spec = {
+        "question": "How many faculty members work for Department of Logic?",
+        "data": {"format": "turtle", "text": TINY_UNIVERSITY},
+        "reasoning": "rdfs",
+    }
+    result = run_task("neuro-symbolic", spec, lm=lm)
+    assert result.ok, result.error
+    assert result.answer == "3"  # needs FullProfessor ⊑ Professor ⊑ Faculty and Lecturer ⊑ Faculty
+    assert 1 <= result.counters.lm_calls <= 2
+    again = run_task("neuro-symbolic", spec, lm=lm)
+    assert (again.answer, again.trace_hash) == (result.answer, result.trace_hash)

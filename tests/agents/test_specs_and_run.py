@@ -17,15 +17,22 @@ TTL = """@prefix ex: <http://e.org/> . @prefix rdfs: <http://www.w3.org/2000/01/
 ex:Dog rdfs:subClassOf ex:Animal . ex:rex a ex:Dog . ex:tom a ex:Cat ."""
 
 
-@pytest.mark.parametrize(("kind", "spec", "field"), [
-    ("react", {"question": "q", "tools": ["calculator"], "temperature": 1}, "temperature"),
-    ("rewoo", {"question": "", "tools": ["calculator"]}, "question"),
-    ("react", {"question": "x" * 5000, "tools": ["calculator"]}, "question"),
-    ("mcts", {"problem": "game24", "numbers": [1, 2, 3]}, "game24.numbers"),
-    ("neuro-symbolic", {"sparql": "ASK {}", "data": {"format": "turtle", "text": "x", "extra": 1}}, "data.extra"),
-    ("neuro-symbolic", {"sparql": "ASK {}", "data": {"format": "turtle", "text": "x"}, "reasoning": "owl-dl"}, "reasoning"),
-    ("chess", {}, "kind"),
-])
+@pytest.mark.parametrize(
+    ("kind", "spec", "field"),
+    [
+        ("react", {"question": "q", "tools": ["calculator"], "temperature": 1}, "temperature"),
+        ("rewoo", {"question": "", "tools": ["calculator"]}, "question"),
+        ("react", {"question": "x" * 5000, "tools": ["calculator"]}, "question"),
+        ("mcts", {"problem": "game24", "numbers": [1, 2, 3]}, "game24.numbers"),
+        ("neuro-symbolic", {"sparql": "ASK {}", "data": {"format": "turtle", "text": "x", "extra": 1}}, "data.extra"),
+        (
+            "neuro-symbolic",
+            {"sparql": "ASK {}", "data": {"format": "turtle", "text": "x"}, "reasoning": "owl-dl"},
+            "reasoning",
+        ),
+        ("chess", {}, "kind"),
+    ],
+)
 def test_bad_inputs_name_the_field(kind: str, spec: dict, field: str) -> None:
     with pytest.raises(TaskSpecError) as info:
         parse_spec(kind, spec)
@@ -46,8 +53,11 @@ def test_oversized_rdf_is_an_error_result() -> None:
 
 
 def test_sparql_input_needs_no_model_and_uses_the_closure() -> None:
-    spec = {"sparql": "PREFIX ex: <http://e.org/> SELECT ?x WHERE { ?x a ex:Animal }",
-            "data": {"format": "turtle", "text": TTL}, "reasoning": "rdfs"}
+    spec = {
+        "sparql": "PREFIX ex: <http://e.org/> SELECT ?x WHERE { ?x a ex:Animal }",
+        "data": {"format": "turtle", "text": TTL},
+        "reasoning": "rdfs",
+    }
     result = run_task("neuro-symbolic", spec)
     assert result.ok and result.answer == "http://e.org/rex" and result.counters.lm_calls == 0
     assert run_task("neuro-symbolic", {**spec, "reasoning": "none"}).answer == ""
@@ -64,7 +74,12 @@ def test_malformed_turtle_and_sparql_are_error_results() -> None:
 def test_game24_fast_path_solves_and_proves_unsolvable() -> None:
     solved = run_task("mcts", {"problem": "game24", "numbers": [3, 3, 8, 8]})
     assert solved.ok and solved.answer is not None and solved.counters.lm_calls == 0
-    assert sorted(int(t) for t in solved.answer.replace("(", " ").replace(")", " ").split() if t.isdigit()) == [3, 3, 8, 8]
+    assert sorted(int(t) for t in solved.answer.replace("(", " ").replace(")", " ").split() if t.isdigit()) == [
+        3,
+        3,
+        8,
+        8,
+    ]
     none = run_task("mcts", {"problem": "game24", "numbers": [1, 1, 1, 1]})
     assert none.ok and none.answer == "unsolvable"
     assert run_task("mcts", {"problem": "game24", "numbers": [3, 3, 8, 8]}).trace_hash == solved.trace_hash
@@ -75,10 +90,18 @@ def test_blocks_fast_path() -> None:
     assert r.ok and json.loads(r.answer or "[]")[-1] == "move a onto b"
 
 
-@pytest.mark.parametrize(("raw", "canon"), [
-    ("42.0", "42"), (" 1,234.50 ", "1234.5"), ("3/6", "1/2"), ('"Paris."', "Paris"), ("a  b\n c", "a b c"),
-    ("0.1", "0.1"), ("1e3", "1000"),
-])
+@pytest.mark.parametrize(
+    ("raw", "canon"),
+    [
+        ("42.0", "42"),
+        (" 1,234.50 ", "1234.5"),
+        ("3/6", "1/2"),
+        ('"Paris."', "Paris"),
+        ("a  b\n c", "a b c"),
+        ("0.1", "0.1"),
+        ("1e3", "1000"),
+    ],
+)
 def test_canonical_answer(raw: str, canon: str) -> None:
     assert canonical_answer(raw) == canon
     assert canonical_answer(canon) == canon
