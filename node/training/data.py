@@ -73,7 +73,9 @@ class TokenData:
         self.block = spec.model.block_size
         self.batch_size = spec.batch_size
 
-    def _rows(self, stream: torch.Tensor, key: tuple[int, ...], rank: int, world: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def _rows(
+        self, stream: torch.Tensor, key: tuple[int, ...], rank: int, world: int
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         g = torch.Generator().manual_seed(_mix(self.seed, *key))
         starts = torch.randint(0, len(stream) - self.block - 1, (self.batch_size,), generator=g)
         starts = starts[rank::world]

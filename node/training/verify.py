@@ -61,7 +61,9 @@ def compare(ours: dict[str, Any], theirs: dict[str, Any]) -> tuple[float, float]
     return max_abs, rel
 
 
-def _check_manifest(spec: TrainingJobSpec, workdir: Path, result: TrainingResult) -> tuple[list[CheckpointEntry], list[str]]:
+def _check_manifest(
+    spec: TrainingJobSpec, workdir: Path, result: TrainingResult
+) -> tuple[list[CheckpointEntry], list[str]]:
     reasons: list[str] = []
     entries = read_manifest(workdir)
     if [e.step for e in entries] != spec.checkpoint_steps():
@@ -98,7 +100,8 @@ def verify(
         raise ValueError(f"sample={bad} out of range; intervals are 1..{len(entries) - 1}")
 
     try:
-        payloads = {i: load_checkpoint(workdir, entries[i]) for i in sorted({0, *picks, *(i - 1 for i in picks), len(entries) - 1})}
+        needed = sorted({0, *picks, *(i - 1 for i in picks), len(entries) - 1})
+        payloads = {i: load_checkpoint(workdir, entries[i]) for i in needed}
     except CheckpointError as exc:
         return Verdict(ok=False, intervals=[], reasons=[str(exc)])
 

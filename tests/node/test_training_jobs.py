@@ -118,7 +118,7 @@ def _forge(workdir, spec, step, mutate):
     entries = read_manifest(workdir)
     payloads = [load_checkpoint(workdir, e) for e in entries]
     (workdir / MANIFEST).unlink()
-    for e, p in zip(entries, payloads):
+    for e, p in zip(entries, payloads, strict=True):
         if e.step == step:
             mutate(p)
         write_checkpoint(workdir, spec.spec_hash(), e.step, p)
@@ -181,3 +181,12 @@ def test_result_for_another_spec_is_refused(honest):
     other = _spec(seed=7)
     verdict = verify_training_job(other, workdir, result, sample=[1])
     assert not verdict.ok and "not this job" in verdict.reasons[0]
+
+
+def test_rerunning_a_finished_job_returns_the_same_result(honest):
+    spec, workdir, result = honest
+    lines_before = (workdir / "metrics.jsonl").read_text()
+    again = run_training_job(spec, workdir)
+    assert (workdir / "metrics.jsonl").read_text() == lines_before  # no step was re-run
+    assert again.result_hash == result.result_hash
+    assert again.final_train_loss == result.final_train_loss
