@@ -25,7 +25,10 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--gpu", action=argparse.BooleanOptionalAction, default=torch.cuda.is_available())
+    ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     spec = TrainingJobSpec(
         model=args.model, steps=args.steps, batch_size=args.batch, checkpoint_interval=args.steps,
