@@ -54,6 +54,11 @@ class Deployment:
         return self.contract("governor")
 
     @property
+    def market(self) -> Any:
+        """The TaskMarket contract."""
+        return self.contract("market")
+
+    @property
     def timelock(self) -> Any:
         """The NashTimelock contract."""
         return self.contract("timelock")

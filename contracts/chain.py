@@ -13,8 +13,8 @@ from typing import Any
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
-from web3.types import RPCEndpoint
 from web3.providers.eth_tester import EthereumTesterProvider
+from web3.types import RPCEndpoint
 
 from .errors import ChainError, RpcUnreachable
 
