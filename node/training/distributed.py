@@ -1,4 +1,4 @@
-"""Scale a training job out over Ray Train workers (DDP; gloo on CPU, NCCL on GPUs).
+"""Scale a training job out over Ray Train workers (DDP or FSDP; gloo on CPU, NCCL on GPUs).
 
 Every worker runs the same ``trainer.train`` loop; Ray Train sets up the torch.distributed
 process group, each rank takes its rows of every global batch, DDP averages the gradients,
@@ -6,9 +6,8 @@ and rank 0 writes the checkpoints into the shared ``workdir``. Because each rank
 slice of the same global batch, N workers compute the same update as one worker up to the
 order of floating-point sums.
 
-FSDP is not wired in yet: the checkpoint format is a full (unsharded) state dict, and models
-up to the "1b" preset fit one modern GPU for DDP. ``scale.strategy="fsdp"`` is refused rather
-than silently run as DDP.
+With ``scale.strategy="fsdp"`` the model is sharded instead of replicated (``fsdp.py``);
+checkpoints are gathered to the same full format either way.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from .checkpoint import atomic_write_bytes
-from .errors import TrainingSpecError
 from .spec import TrainingJobSpec
 from .trainer import StepMetrics
 
@@ -52,10 +50,6 @@ def run_distributed(spec: TrainingJobSpec, workdir: Path, stop_at: int | None = 
     Uses the running Ray instance, or starts a local one (and leaves it running for the
     caller's next job; the node daemon owns Ray's lifetime).
     """
-    if spec.scale.strategy != "ddp":
-        raise TrainingSpecError(
-            f"scale.strategy={spec.scale.strategy!r} is not supported yet; expected 'ddp'"
-        )
     for key, value in RAY_ENV.items():
         os.environ.setdefault(key, value)
     import ray

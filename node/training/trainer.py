@@ -22,6 +22,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
+from . import fsdp
 from .checkpoint import latest_valid, rng_state, set_rng_state, write_checkpoint
 from .data import TokenData
 from .metrics import mfu
@@ -69,6 +70,10 @@ def build(spec: TrainingJobSpec, device: torch.device) -> tuple[GPT, torch.optim
     np.random.seed(spec.seed)
     random.seed(spec.seed)
     model = GPT(spec.model).to(device)
+    return model, make_optimizer(model, spec)
+
+
+def make_optimizer(model: torch.nn.Module, spec: TrainingJobSpec) -> torch.optim.AdamW:
     # Weight decay on matrices only; norms and biases are left alone (as in nanoGPT).
     params = [p for p in model.parameters() if p.requires_grad]
     decay = [p for p in params if p.dim() >= 2]
@@ -78,16 +83,26 @@ def build(spec: TrainingJobSpec, device: torch.device) -> tuple[GPT, torch.optim
         [{"params": decay, "weight_decay": o.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
         lr=o.lr, betas=o.betas, eps=o.eps, foreach=False,
     )
-    return model, opt
+    return opt
 
 
-def snapshot(model: GPT, opt: torch.optim.Optimizer, spec: TrainingJobSpec, step: int) -> dict[str, Any]:
-    """Everything a resumed run or a verifier needs to continue exactly from ``step``."""
+def snapshot(
+    model: GPT, opt: torch.optim.Optimizer, spec: TrainingJobSpec, step: int, sharded: bool = False
+) -> dict[str, Any]:
+    """Everything a resumed run or a verifier needs to continue exactly from ``step``.
+
+    With ``sharded`` (FSDP) the full state is gathered, which every rank must take part in.
+    """
+    if sharded:
+        model_sd, opt_sd = fsdp.full_state(model, opt)
+    else:
+        model_sd = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+        opt_sd = opt.state_dict()
     return {
         "spec_hash": spec.spec_hash(),
         "step": step,
-        "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-        "optimizer": opt.state_dict(),
+        "model": model_sd,
+        "optimizer": opt_sd,
         "scheduler": {"next_step": step, "lr": lr_at(spec, step)},
         "rng": rng_state(),
     }
@@ -142,6 +157,7 @@ def train(
 
     # Resume: the given payload, else the newest intact checkpoint, else write step 0.
     found = latest_valid(workdir) if start_from is None else (None, start_from)
+    sharded = distributed and spec.scale.strategy == "fsdp"
     if found is not None:
         step = restore(model, opt, found[1])
     else:
@@ -150,7 +166,13 @@ def train(
             write_checkpoint(workdir, spec.spec_hash(), 0, snapshot(model, opt, spec, 0))
 
     net: torch.nn.Module = model
-    if distributed:
+    if sharded:
+        # Shard the (restored) weights, then rebuild AdamW over the shards and reload its state.
+        fsdp.shard(model)
+        opt = make_optimizer(model, spec)
+        if found is not None:
+            fsdp.load_optimizer(model, opt, found[1]["optimizer"])
+    elif distributed:
         net = torch.nn.parallel.DistributedDataParallel(model)
     history: list[StepMetrics] = []
     tokens_per_step = spec.batch_size * spec.grad_accum * spec.model.block_size
@@ -165,14 +187,20 @@ def train(
             x, y = data.train_batch(step, micro, rank, world)
             last = micro == spec.grad_accum - 1
             # Gradients are all-reduced once per optimizer step, on the last micro-step.
-            sync = contextlib.nullcontext() if (last or not distributed) else net.no_sync()  # type: ignore[operator]
+            sync: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+            if sharded:
+                model.set_requires_gradient_sync(last)  # type: ignore[operator]
+            elif distributed and not last:
+                sync = net.no_sync()  # type: ignore[operator]
             with sync:
                 with autocast_for(spec, device):
                     _, loss = net(x.to(device), y.to(device))
                     loss = loss / spec.grad_accum
                 loss.backward()
             total += float(loss.detach())
-        if spec.grad_clip > 0:
+        if spec.grad_clip > 0 and sharded:
+            fsdp.clip_grad_norm(model, spec.grad_clip)
+        elif spec.grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(model.parameters(), spec.grad_clip)
         opt.step()
         opt.zero_grad(set_to_none=True)
@@ -192,8 +220,9 @@ def train(
             with open(workdir / "metrics.jsonl", "a") as f:
                 f.write(json.dumps(asdict(m)) + "\n")
         if step % spec.checkpoint_interval == 0 or step == spec.steps:
-            if rank == 0:
-                write_checkpoint(workdir, spec.spec_hash(), step, snapshot(model, opt, spec, step))
+            payload = snapshot(model, opt, spec, step, sharded) if (rank == 0 or sharded) else None
+            if rank == 0 and payload is not None:
+                write_checkpoint(workdir, spec.spec_hash(), step, payload)
             if distributed:
                 dist.barrier()
     return history
