@@ -9,11 +9,13 @@ from pathlib import Path
 
 import torch
 
+from contracts.errors import NashnetError
+
 from .network import SpikingNetwork
 from .spec import NetworkConfig
 
 
-class SpikingStateError(ValueError):
+class SpikingStateError(NashnetError, ValueError):
     """A saved state is unreadable, corrupt, or belongs to a different network config."""
 
 

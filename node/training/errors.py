@@ -1,11 +1,9 @@
-"""Errors raised by training jobs.
+"""Errors raised by training jobs, under the project's ``NashnetError`` root."""
 
-The package may not import the rest of the project, so it roots its own small hierarchy
-here; the node daemon can re-parent it under the project's error root when it wires jobs in.
-"""
+from contracts.errors import NashnetError
 
 
-class TrainingError(Exception):
+class TrainingError(NashnetError):
     """Base class of every error a training job raises on purpose."""
 
 
