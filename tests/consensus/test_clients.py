@@ -115,6 +115,12 @@ def test_instance_from_chain_is_the_round_game_and_stops_at_the_task_limit(syste
         instance_from_chain(w.d, 2)
 
 
+def test_proposer_proposes_nothing_when_no_task_is_open(system: System) -> None:
+    w = make_world(system, tasks=[])
+    assert Proposer(w.d, system.sender(PROPOSER)).propose() is None
+    assert round_info(w.d, 1).proposer is None
+
+
 def test_proposer_proposes_an_equilibrium_no_challenger_can_beat(system: System) -> None:
     w = _world(system)
     d, bond = w.d, w.d.params.functions.proposerBond().call()

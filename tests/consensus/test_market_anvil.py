@@ -50,8 +50,15 @@ def chain() -> Iterator[tuple[Deployment, list[Sender]]]:
         anvil.stop()
 
 
-def _settlement(d: Deployment, tasks: dict[int, int], alloc: dict[str, list[int]], votes: dict) -> tuple:  # noqa: ANN001
-    """Credits per account and slashes per node that settling ``tasks`` in id order must give."""
+def _settlement(
+    d: Deployment, tasks: dict[int, int], alloc: dict[str, list[int]], votes: dict[tuple[str, int], bytes]
+) -> tuple[dict[str, int], dict[str, int], int]:
+    """(credits per account, stake per node, total slashed) that settling ``tasks`` in id order must give.
+
+    A plain model of ``settle``: the strict-majority hash wins, its nodes get ``R // max(n, 3)``
+    less the fee, the requester gets the rest, and every node outside the majority loses
+    ``slashBps`` of its current stake.
+    """
     p = d.params.functions
     fee_bps, slash_bps = p.protocolFeeBps().call(), p.slashBps().call()
     credits: dict[str, int] = {}
