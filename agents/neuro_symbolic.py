@@ -25,15 +25,20 @@ __all__ = ["NeuroSymbolicAgent", "check_result"]
 
 _SYSTEM = """Write ONE SPARQL query (SELECT or ASK) that answers the question over the RDF graph below.
 Inferred triples are included, so ask for the general class or property directly.
-Never invent IRIs for individuals: find each named thing through ex:name "<exact name from the question>".
+Never invent IRIs for individuals: use the IRIs listed with the question, else ex:name "<exact name>".
 For "how many" use SELECT (COUNT(DISTINCT ?x) AS ?n). For yes/no questions use ASK.
 Reply with ONE JSON object only: {{"sparql": "<query>"}}
-Example: Question: How many courses does Ada Baker teach?
-{{"sparql": "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ ?p ex:name \\"Ada Baker\\" . ?p ex:teacherOf ?c }}"}}
+Examples (IRIs listed with a question stand for the things it names):
+Question: How many students take Course 5?
+<http://x.org/c5> = "Course 5"
+{{"sparql": "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a ex:Student ; ex:takesCourse <http://x.org/c5> }}"}}
+Question: Which courses does Ada Baker teach?
+<http://x.org/p1> = "Ada Baker"
+{{"sparql": "SELECT ?c WHERE {{ <http://x.org/p1> ex:teacherOf ?c }}"}}
 
 {schema}"""
 
-_REPAIR = 'That query did not work: {reason}\nReply with ONE JSON object only: {{"sparql": "<corrected query>"}}'
+_REPAIR = "This query failed: {query}\nProblem: {reason}\nWrite a different, correct query."
 
 _SCHEMA = {"type": "object", "properties": {"sparql": {"type": "string"}}, "required": ["sparql"]}
 _PREFIX_LINE = re.compile(r"^PREFIX\s+(\w*):\s*<[^>]*>\s*$", re.IGNORECASE | re.MULTILINE)
@@ -49,6 +54,30 @@ def _with_prefixes(query: str, schema: str) -> str:
         if m.group(1) not in declared and re.search(rf"(?<![\w<]){re.escape(m.group(1))}:", query)
     ]
     return "\n".join([*needed, query]) if needed else query
+
+
+def _sparql_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def link_entities(kg: KnowledgeGraph, question: str, limit: int = 8) -> list[tuple[str, str]]:
+    """Find the individuals the question names: subjects of literals that occur in its text.
+
+    Small models guess IRIs or split names; linking names symbolically and showing the
+    model the IRIs removes that whole class of error. A match inside a longer match
+    ("University 0" in "Department of Algebra 0 at University 0") is dropped.
+    """
+    query = (
+        "SELECT DISTINCT ?s ?o WHERE { ?s ?p ?o FILTER(isIRI(?s) && isLiteral(?o) && STRLEN(STR(?o)) >= 3 "
+        f"&& CONTAINS({_sparql_string(question)}, STR(?o))) }}"
+    )
+    rows = kg.query(query, timeout_s=5.0, max_rows=200).rows
+    texts = {text for _, text in rows}
+    kept = sorted(
+        ((iri, text) for iri, text in rows if not any(text != other and text in other for other in texts)),
+        key=lambda r: (-len(r[1]), r[1], r[0]),
+    )
+    return kept[:limit]
 
 
 def check_result(question: str | None, result: QueryResult) -> str | None:
@@ -123,8 +152,16 @@ class NeuroSymbolicAgent:
         assert spec.question is not None
         schema = kg.schema_summary()
         system = _SYSTEM.format(schema=schema)
-        turns: list[tuple[str, str]] = [("user", f"Question: {spec.question}")]
+        entities = link_entities(kg, spec.question)
+        trace.add("entities", links=[list(e) for e in entities])
+        prompt = f"Question: {spec.question}"
+        if entities:
+            prompt += "\nIRIs of the things it names (use them directly):\n" + "\n".join(
+                f"<{iri}> = {_sparql_string(text)}" for iri, text in entities
+            )
+        turns: list[tuple[str, str]] = [("user", prompt)]
         reason = ""
+        tried: set[str] = set()
         while True:
             meter.step()  # the second step is the repair round; a third exceeds the budget
             reply = meter.call_lm(
@@ -134,7 +171,10 @@ class NeuroSymbolicAgent:
             query = obj.get("sparql") if obj else None
             if not isinstance(query, str) or not query.strip():
                 reason = 'the reply held no {"sparql": "..."} object'
+            elif reason and query.strip() in tried:
+                raise AgentError(f"the repair repeated a failed query; last problem: {reason}")
             else:
+                tried.add(query.strip())
                 query = _with_prefixes(query.strip(), schema)
                 try:
                     result = self._run_query(kg, query, trace)
@@ -148,4 +188,6 @@ class NeuroSymbolicAgent:
             trace.add("check_failed", reason=reason)
             if meter.counters.steps >= self.budget.steps:
                 raise AgentError(f"no checked answer after {meter.counters.steps} queries; last problem: {reason}")
-            turns += [("assistant", reply.text), ("user", _REPAIR.format(reason=reason))]
+            # A fresh prompt that quotes the failed query: with greedy decoding, appending a
+            # complaint to the same conversation mostly reproduces the same query.
+            turns = [("user", prompt + "\n" + _REPAIR.format(query=(query or reply.text).strip(), reason=reason))]
