@@ -6,11 +6,13 @@ an error result. They are raised by the building blocks (model file, LM, specs).
 
 from __future__ import annotations
 
+from reasoning.errors import ReasoningError
+
 __all__ = ["AgentError", "BudgetExceeded", "LMError", "ModelFileError", "TaskSpecError"]
 
 
-class AgentError(Exception):
-    """Root of every error raised by :mod:`agents`."""
+class AgentError(ReasoningError):
+    """Root of every error raised by :mod:`agents` (under the reasoning errors, which it builds on)."""
 
 
 class ModelFileError(AgentError, OSError):

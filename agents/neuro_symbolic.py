@@ -180,6 +180,8 @@ class NeuroSymbolicAgent:
                     result = self._run_query(kg, query, trace)
                     failure = check_result(spec.question, result)
                 except ReasoningError as exc:  # parse errors and timeouts are repairable
+                    if isinstance(exc, AgentError):  # budgets and model failures are not
+                        raise
                     trace.observation(str(exc), error=True)
                     failure = str(exc)
                 if failure is None:

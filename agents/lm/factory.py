@@ -11,6 +11,7 @@ Selection, first match wins:
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from pathlib import Path
@@ -25,7 +26,14 @@ __all__ = ["EMBEDDED_MODELS", "default_lm", "embedded_lm", "endpoint_lm", "gguf_
 EMBEDDED_MODELS: dict[str, ModelRecipe] = {"qwen-1.5b": QWEN_CODER_1_5B, "qwen-0.5b": QWEN_CODER_0_5B}
 
 _cache: dict[tuple[str, int, int], ChatModel] = {}
+_engines: list[LlamaEngine] = []
 _cache_lock = threading.Lock()
+
+
+@atexit.register
+def _close_engines() -> None:
+    for engine in _engines:
+        engine.close()
 
 
 def gguf_lm(path: str | Path, *, n_ctx: int = 4096, n_threads: int | None = None, seed: int = 0) -> ChatModel:
@@ -37,6 +45,7 @@ def gguf_lm(path: str | Path, *, n_ctx: int = 4096, n_threads: int | None = None
     with _cache_lock:
         if key not in _cache:
             engine = LlamaEngine(path, n_ctx=n_ctx, n_threads=n_threads, seed=seed)
+            _engines.append(engine)
             lm = dspy.LM(f"local/{Path(path).stem}", engine=engine, cache=False)
             _cache[key] = ChatModel(lm, json_schema=True, seed=seed)
         return _cache[key]

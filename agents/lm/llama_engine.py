@@ -111,5 +111,8 @@ class LlamaEngine:
         return iter(response_to_events(self.complete(request)))
 
     def close(self) -> None:
+        """Free the model now (llama.cpp's own finalizer fails during interpreter shutdown)."""
         with self._lock:
-            self._llm = None
+            llm, self._llm = self._llm, None
+        if llm is not None:
+            llm.close()
