@@ -13,13 +13,13 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from .errors import CompileError, ToolchainError
+from .files import write_atomic
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SOURCES_DIR = PACKAGE_DIR / "solidity"
@@ -198,7 +198,7 @@ def compile_contracts(
         except (ValueError, KeyError):
             pass  # a damaged cache entry is recompiled and replaced
     output = _run_solc(solc, sources, node_modules.parent)
-    _write_atomic(cache_file, json.dumps(output))
+    write_atomic(cache_file, json.dumps(output))
     return _artifacts_from(output, key)
 
 
@@ -249,17 +249,3 @@ def _artifacts_from(output: dict[str, Any], key: str) -> Artifacts:
                 deployed_bytecode="0x" + data["evm"]["deployedBytecode"]["object"],
             )
     return Artifacts(compiler=output["compiler"], contracts=contracts, cache_key=key)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -8,8 +8,6 @@ command refuses a chain or a build that does not match.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ from web3 import Web3
 
 from .compiler import Artifacts
 from .errors import ChainIdMismatch, ManifestError
+from .files import write_atomic
 
 SCHEMA_VERSION = 1
 #: The contracts a complete deployment holds, by manifest key → contract name.
@@ -104,18 +103,7 @@ class Manifest(BaseModel):
 
     def save(self, path: Path) -> None:
         """Write the manifest atomically (temp file + rename)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w") as f:
-                f.write(self.model_dump_json(indent=2) + "\n")
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(Path(path), self.model_dump_json(indent=2) + "\n")
 
     @classmethod
     def load(cls, path: Path) -> Manifest:

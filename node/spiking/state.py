@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 from pathlib import Path
 
 import torch
 
 from contracts.errors import NashnetError
+from node.training.checkpoint import atomic_write_bytes
 
 from .network import SpikingNetwork
 from .spec import NetworkConfig
@@ -17,19 +17,6 @@ from .spec import NetworkConfig
 
 class SpikingStateError(NashnetError, ValueError):
     """A saved state is unreadable, corrupt, or belongs to a different network config."""
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def save_state(net: SpikingNetwork, path: Path) -> str:
@@ -43,8 +30,8 @@ def save_state(net: SpikingNetwork, path: Path) -> str:
     torch.save({"config": net.cfg.model_dump_json(), "state": net.state_dict()}, buf)
     data = buf.getvalue()
     digest = hashlib.sha256(data).hexdigest()
-    _atomic_write(path, data)
-    _atomic_write(path.with_name(path.name + ".sha256"), digest.encode())
+    atomic_write_bytes(path, data)
+    atomic_write_bytes(path.with_name(path.name + ".sha256"), digest.encode())
     return digest
 
 
