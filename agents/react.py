@@ -13,11 +13,11 @@ from typing import Any
 
 from agents.answer import canonical_answer
 from agents.budget import Budget, Meter
-from agents.errors import AgentError, LMError
+from agents.errors import AgentError
 from agents.lm.client import ChatModel
 from agents.parsing import MalformedOutput, Step, parse_step
 from agents.prompts import clip, dumps, tool_lines
-from agents.result import AgentResult
+from agents.tool_agent import ToolAgent
 from agents.trace import Trace
 from reasoning import Toolbox, ToolError
 
@@ -47,7 +47,7 @@ def step_schema(names: list[str]) -> dict[str, Any]:
     }
 
 
-class ReActAgent:
+class ReActAgent(ToolAgent):
     """A ReAct loop over a :class:`ChatModel` and a :class:`reasoning.Toolbox`.
 
     Args:
@@ -70,24 +70,10 @@ class ReActAgent:
         observation_chars: int = 1500,
         step_tokens: int = 200,
     ) -> None:
-        self.lm = lm
-        self.tools = tools
-        self.budget = budget or Budget()
+        super().__init__(lm, tools, budget)
         self.max_history_chars = max_history_chars
         self.observation_chars = observation_chars
         self.step_tokens = step_tokens
-
-    def run(self, question: str) -> AgentResult:
-        """Answer ``question``; never raises for a failed run (see :class:`AgentResult`)."""
-        trace = Trace()
-        trace.add("task", kind=self.kind, question=question, tools=self.tools.names())
-        meter = Meter(self.budget, trace, self.lm)
-        self.lm.reset()
-        try:
-            answer = self._loop(question, trace, meter)
-        except (AgentError, LMError, MalformedOutput) as exc:
-            return AgentResult.failure(self.kind, exc, trace, meter)
-        return AgentResult.success(self.kind, answer, trace, meter)
 
     def _history(self, question: str, steps: list[tuple[str, str]]) -> list[tuple[str, str]]:
         kept = list(steps)
@@ -115,7 +101,7 @@ class ReActAgent:
             reply = meter.call_lm("react.retry", system, retry_turns, max_tokens=self.step_tokens, schema=schema)
             return parse_step(reply.text), reply.text
 
-    def _loop(self, question: str, trace: Trace, meter: Meter) -> str:
+    def _solve(self, question: str, trace: Trace, meter: Meter) -> str:
         system = _SYSTEM.format(tools=tool_lines(self.tools.schemas()))
         schema = step_schema(self.tools.names())
         steps: list[tuple[str, str]] = []

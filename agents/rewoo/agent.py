@@ -11,13 +11,13 @@ from typing import Any
 
 from agents.answer import canonical_answer
 from agents.budget import Budget, Meter
-from agents.errors import AgentError, BudgetExceeded, LMError
+from agents.errors import AgentError, BudgetExceeded
 from agents.lm.client import ChatModel
 from agents.parsing import MalformedOutput, first_json_object
 from agents.prompts import clip, dumps, tool_lines
-from agents.result import AgentResult
 from agents.rewoo.plan import Plan, parse_plan, references, substitute
 from agents.rewoo.worker import Evidence, run_plan
+from agents.tool_agent import ToolAgent
 from agents.trace import Trace
 from reasoning import Toolbox
 
@@ -61,7 +61,7 @@ def plan_schema(names: list[str], max_steps: int) -> dict[str, Any]:
 _ANSWER_SCHEMA = {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}
 
 
-class ReWOOAgent:
+class ReWOOAgent(ToolAgent):
     """Planner, DAG worker and solver over a :class:`ChatModel` and a :class:`Toolbox`.
 
     Args:
@@ -83,24 +83,10 @@ class ReWOOAgent:
         plan_tokens: int = 320,
         evidence_chars: int = 1500,
     ) -> None:
-        self.lm = lm
-        self.tools = tools
-        self.budget = budget or Budget()
+        super().__init__(lm, tools, budget)
         self.max_workers = max_workers
         self.plan_tokens = plan_tokens
         self.evidence_chars = evidence_chars
-
-    def run(self, question: str) -> AgentResult:
-        """Answer ``question``; never raises for a failed run."""
-        trace = Trace()
-        trace.add("task", kind=self.kind, question=question, tools=self.tools.names())
-        meter = Meter(self.budget, trace, self.lm)
-        self.lm.reset()
-        try:
-            answer = self._run(question, trace, meter)
-        except (AgentError, LMError, MalformedOutput) as exc:
-            return AgentResult.failure(self.kind, exc, trace, meter)
-        return AgentResult.success(self.kind, answer, trace, meter)
 
     def _plan(self, question: str, meter: Meter) -> Plan:
         system = _PLANNER.format(tools=tool_lines(self.tools.schemas()))
@@ -115,7 +101,7 @@ class ReWOOAgent:
             reply = meter.call_lm("rewoo.retry", system, turns, max_tokens=self.plan_tokens, schema=schema)
             return parse_plan(reply.text)
 
-    def _run(self, question: str, trace: Trace, meter: Meter) -> str:
+    def _solve(self, question: str, trace: Trace, meter: Meter) -> str:
         plan = self._plan(question, meter)
         trace.add(
             "plan", steps=[{"ref": s.ref, "tool": s.tool, "args": s.args} for s in plan.steps], answer=plan.answer
@@ -128,7 +114,7 @@ class ReWOOAgent:
         if direct is not None:
             trace.add("solver", mode="evidence", template=plan.answer)
             return direct
-        return self._solve(question, plan, evidence, meter)
+        return self._answer(question, plan, evidence, meter)
 
     @staticmethod
     def _direct_answer(plan: Plan, evidence: dict[str, Evidence]) -> str | None:
@@ -138,7 +124,7 @@ class ReWOOAgent:
         answer = canonical_answer(substitute(plan.answer, {r: e.text for r, e in evidence.items()}))
         return answer or None
 
-    def _solve(self, question: str, plan: Plan, evidence: dict[str, Evidence], meter: Meter) -> str:
+    def _answer(self, question: str, plan: Plan, evidence: dict[str, Evidence], meter: Meter) -> str:
         lines = [
             f"{s.ref} = {s.tool}{dumps(s.args)} -> {clip(evidence[s.ref].text, self.evidence_chars)}"
             for s in plan.steps
