@@ -12,7 +12,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from contracts.errors import NashnetError  # noqa: E402
 
-from . import account_cmd, contracts_cmd, devnet_cmd, gov_cmd, node_cmd  # noqa: E402
+from . import account_cmd, agent_cmd, contracts_cmd, devnet_cmd, gov_cmd, node_cmd  # noqa: E402
 
 app = typer.Typer(
     name="nashnet",
@@ -25,12 +25,12 @@ app.add_typer(contracts_cmd.app, name="contracts")
 app.add_typer(devnet_cmd.app, name="devnet")
 app.add_typer(gov_cmd.app, name="gov")
 app.add_typer(node_cmd.app, name="node")
+app.add_typer(agent_cmd.app, name="agent")
+try:
+    from . import task_cmd
 
-try:  # the agents' commands live with the agents' CLI module
-    from . import agent_cmd
-
-    app.add_typer(agent_cmd.app, name="agent")
-except ImportError:  # pragma: no cover - only while agents are not installed
+    app.add_typer(task_cmd.app, name="task")
+except ImportError:  # pragma: no cover - until the task commands land
     pass
 
 
