@@ -161,6 +161,8 @@ def test_submit_follow_settle_result_audit_and_list(
         (("mcts", "--text", GAME, "--reward", "101"), "more than the balance"),
         (("neuro-symbolic", "--text", GAME), "neuro-symbolic input"),
         (("mcts", "--text", GAME, "--input", "t.json"), "exactly one of --input"),
+        (("training", "--text", '{"steps": "many"}'), "training input: field"),
+        (("spiking", "--text", "[]"), "spiking input: field"),
     ],
     ids=[
         "malformed-json",
@@ -172,6 +174,8 @@ def test_submit_follow_settle_result_audit_and_list(
         "over-balance",
         "wrong-kind-input",
         "two-inputs",
+        "bad-training-spec",
+        "bad-spiking-spec",
     ],
 )
 def test_bad_submissions_give_one_line_and_move_nothing(
