@@ -12,7 +12,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from contracts.errors import NashnetError  # noqa: E402
 
-from . import account_cmd, agent_cmd, contracts_cmd, devnet_cmd, gov_cmd, node_cmd  # noqa: E402
+from . import account_cmd, agent_cmd, contracts_cmd, devnet_cmd, gov_cmd, node_cmd, task_cmd  # noqa: E402
 
 app = typer.Typer(
     name="nashnet",
@@ -26,12 +26,7 @@ app.add_typer(devnet_cmd.app, name="devnet")
 app.add_typer(gov_cmd.app, name="gov")
 app.add_typer(node_cmd.app, name="node")
 app.add_typer(agent_cmd.app, name="agent")
-try:
-    from . import task_cmd
-
-    app.add_typer(task_cmd.app, name="task")
-except ImportError:  # pragma: no cover - until the task commands land
-    pass
+app.add_typer(task_cmd.app, name="task")
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:
@@ -54,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in args or os.environ.get("NASHNET_DEBUG") == "1"
     args = [a for a in args if a != "--debug"]
     try:
-        app(args=args, prog_name="nashnet", standalone_mode=False)
+        # Without standalone mode click returns an Exit's code instead of raising it.
+        rc = app(args=args, prog_name="nashnet", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.exceptions.Abort:
@@ -71,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    return 0
+    return rc if isinstance(rc, int) else 0
 
 
 def run() -> None:

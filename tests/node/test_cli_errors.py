@@ -152,3 +152,15 @@ def test_console_script_exit_code_and_debug() -> None:
     assert plain.stderr.startswith("error: cannot reach the chain") and "Traceback" not in plain.stderr
     debug = subprocess.run([*cmd, "--debug"], capture_output=True, text=True, env=env, timeout=120)
     assert debug.returncode != 0 and "Traceback" in debug.stderr
+
+
+def test_exit_code_of_a_failed_agent_run(home: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A command that ends with a non-zero typer.Exit returns that code from main()."""
+    spec = tmp_path / "t.json"
+    spec.write_text('{"problem": "game24", "numbers": [1, 1, 1, 1]}')
+    code = main(["agent", "run", "mcts", "--input", str(spec)])
+    out = capsys.readouterr().out
+    assert "unsolvable" in out
+    assert code == 0
+    spec.write_text('{"problem": "game24", "numbers": [1, 1, 1], "extra": 1}')
+    assert main(["agent", "run", "mcts", "--input", str(spec)]) == 1
