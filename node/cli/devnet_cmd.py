@@ -1,60 +1,186 @@
-"""`nashnet devnet up`: a local anvil chain with the system deployed, nodes and governance."""
+"""`nashnet devnet up|down|status`: a local network of anvil and node processes."""
 
 from __future__ import annotations
 
 import json
-import signal
-import tempfile
+import time
 from pathlib import Path
+from typing import Any
 
 import typer
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from rich.live import Live
 from rich.table import Table
 
-from contracts import connect
-from contracts.anvil import Anvil
-from node.identity import public_bytes
-from node.keys import dev_account
-from node.scenario import run_scenario
+from contracts.errors import ConfigError
+from contracts.kinds import TaskKind
+from contracts.market import TaskStatus
+from node.samples import samples
+from node.settings import nashnet_home
 
 from . import common as c
 
-app = typer.Typer(help="A local development network on anvil.", no_args_is_help=True)
+app = typer.Typer(help="A local development network: anvil, the contracts and node processes.",
+                  no_args_is_help=True)
+
+FolderOpt = typer.Option(None, "--folder", help="Where the devnet keeps its state (default $NASHNET_HOME/devnet).")
+_KINDS = ("react", "rewoo", "mcts", "neuro-symbolic", "training", "spiking")
+
+
+def _folder(folder: Path | None) -> Path:
+    return folder or nashnet_home() / "devnet"
+
+
+def _progress_table(ids: list[int], kinds: dict[int, str], st: dict[int, TaskStatus], t0: float) -> Table:
+    cols = ["open", "allocated", "settled", "refunded", "expired"]
+    table = Table("kind", *cols, title=f"tasks after {time.monotonic() - t0:.0f} s")
+    for kind in dict.fromkeys(kinds.values()):
+        counts = {k: 0 for k in cols}
+        for t in ids:
+            if kinds[t] == kind:
+                counts[st[t].name.lower()] = counts.get(st[t].name.lower(), 0) + 1
+        table.add_row(kind, *(str(counts[k]) for k in cols))
+    return table
 
 
 @app.command("up")
 def up_cmd(
-    nodes: int = typer.Option(3, "--nodes", min=1, max=8, help="Number of nodes to register."),
+    nodes: int = typer.Option(3, "--nodes", min=1, max=8, help="Node processes to start."),
+    per_kind: int = typer.Option(1, "--samples", min=0, max=200, help="Sample tasks of each kind to submit."),
+    kinds: str = typer.Option(",".join(_KINDS), "--kinds", help="Comma-separated kinds of the samples."),
     port: int | None = typer.Option(None, "--port", help="anvil port (default: a free one)."),
-    keep: bool = typer.Option(False, "--keep", help="Keep anvil running until Ctrl-C."),
-    manifest: Path | None = c.ManifestOpt,
+    detach: bool = typer.Option(False, "--detach", "--keep", help="Leave the devnet running; stop it with `down`."),
+    timeout: float = typer.Option(900, "--timeout", help="Seconds to wait for the samples to settle."),
+    folder: Path | None = FolderOpt,
     as_json: bool = c.JsonOpt,
 ) -> None:
-    """Start anvil on 127.0.0.1, deploy, register nodes with stake and pass a governance proposal.
+    """Start anvil, deploy, start node processes, submit sample tasks and follow them to payment.
 
-    Example: nashnet devnet up --nodes 3
+    Example: nashnet devnet up --nodes 3 --samples 2
     """
-    s = c.settings(None, manifest)
-    with Anvil.start(port) as chain:
-        c.err.print(f"anvil on {chain.url} (chain id {chain.chain_id})")
-        w3 = connect(chain.url)
-        deployer = dev_account(0, chain.chain_id)
-        ops = [(dev_account(i + 1, chain.chain_id), public_bytes(Ed25519PrivateKey.generate())) for i in range(nodes)]
-        result = run_scenario(w3, deployer, ops, say=lambda m: c.err.print(f"[dim]•[/dim] {m}"))
-        target = s.manifest_path if manifest else Path(tempfile.gettempdir()) / f"nashnet-devnet-{chain.port}.json"
-        result.manifest.save(target)
-        summary = result.summary() | {"rpc_url": chain.url, "manifest": str(target)}
+    from node.devnet import Devnet
+
+    wanted = tuple(k.strip() for k in kinds.split(",") if k.strip())
+    for k in wanted:
+        TaskKind.parse(k)
+    target = _folder(folder)
+
+    def say(m: str) -> None:
+        c.err.print(f"[dim]•[/dim] {m}")
+
+    net = Devnet.up(target, nodes=nodes, port=port, say=say)
+    ok = False
+    try:
+        c.err.print(f"devnet up: anvil {net.rpc_url}, manifest {net.manifest_path}, {nodes} nodes")
+        items = samples(per_kind, kinds=tuple(TaskKind.parse(k).label for k in wanted)) if per_kind else []
+        ids = net.submit(items) if items else []
+        kind_of = {t: s.kind for t, s in zip(ids, items, strict=True)}
+        summary: dict[str, Any] = {"rpc_url": net.rpc_url, "manifest": str(net.manifest_path),
+                                   "folder": str(target), "nodes": [n.address for n in net.nodes],
+                                   "governance": net.scenario}
+        if ids:
+            c.err.print(f"submitted {len(ids)} sample tasks: {ids[0]}..{ids[-1]}")
+            t0 = time.monotonic()
+            with Live(_progress_table(ids, kind_of, net.statuses(ids), t0), console=c.err,
+                      refresh_per_second=2, transient=as_json) as live:
+                final = net.wait(ids, timeout=timeout,
+                                 progress=lambda st: live.update(_progress_table(ids, kind_of, st, t0)))
+            summary["seconds"] = round(time.monotonic() - t0, 1)
+            summary |= net.report(ids)
+            ok = all(s in (TaskStatus.SETTLED, TaskStatus.REFUNDED, TaskStatus.EXPIRED) for s in final.values())
+            ok = ok and summary["conserved"]
+        else:
+            ok = True
+        summary["passed"] = ok and bool(net.scenario.get("passed"))
         if not as_json:
-            c.out.print(result.manifest.model_dump_json(indent=2))
-            table = Table("node", "stake (NASH)", "active", title="registered nodes")
-            for n in result.nodes:
-                table.add_row(n["operator"], c.fmt_amount(n["stake"]), str(n["active"]))
-            c.out.print(table)
-            c.out.print(f"governance: {result.param} {result.old_value} → {result.new_value} "
-                        f"(proposal {result.proposal_state}) — {'PASSED' if result.passed else 'FAILED'}")
+            _print_summary(summary)
         print(json.dumps(summary))
-        if not result.passed:
-            raise typer.Exit(1)
-        if keep:
-            c.err.print(f"devnet running at {chain.url}; manifest {target}; Ctrl-C to stop")
-            signal.sigwait({signal.SIGINT, signal.SIGTERM})
+        if detach:
+            c.err.print(f"devnet left running; stop it with: nashnet devnet down --folder {target}")
+    finally:
+        if not detach:
+            net.down()
+            c.err.print("devnet stopped")
+    if not summary["passed"]:
+        raise typer.Exit(1)
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    table = Table("kind", "settled", "refunded", "expired", title="sample tasks")
+    for kind, counts in summary.get("by_kind", {}).items():
+        table.add_row(kind, *(str(counts.get(k, 0)) for k in ("settled", "refunded", "expired")))
+    c.out.print(table)
+    if "audits_verified" in summary:
+        c.out.print(f"audit heads verified: {summary['audits_verified']} of {summary['tasks']}; "
+                    f"tokens conserved: {summary['conserved']}")
+    gov = summary.get("governance", {})
+    if gov:
+        p = gov.get("proposal", {})
+        c.out.print(f"governance: {p.get('param')} {p.get('old')} → {p.get('new')} ({p.get('state')})")
+
+
+@app.command("down")
+def down_cmd(folder: Path | None = FolderOpt) -> None:
+    """Stop every node process and anvil that `devnet up --detach` left running.
+
+    Example: nashnet devnet down
+    """
+    from node.devnet import Devnet
+
+    net = Devnet.load(_folder(folder))
+    net.down()
+    c.err.print(f"devnet in {_folder(folder)} stopped")
+
+
+@app.command("status")
+def status_cmd(folder: Path | None = FolderOpt, as_json: bool = c.JsonOpt) -> None:
+    """Show the devnet's processes, chain and task counts.
+
+    Example: nashnet devnet status --json
+    """
+    import urllib.request
+
+    from node.devnet import Devnet
+
+    net = Devnet.load(_folder(folder))
+    info: dict[str, Any] = {"rpc_url": net.rpc_url, "anvil_alive": net.running() and _anvil_up(net),
+                            "manifest": str(net.manifest_path), "nodes": []}
+    for n in net.nodes:
+        row: dict[str, Any] = {"name": n.name, "address": n.address, "pid": n.pid, "alive": n.alive()}
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{n.port}/status", timeout=2) as r:
+                row["status"] = json.loads(r.read())
+        except OSError:
+            row["status"] = None
+        info["nodes"].append(row)
+    if not info["anvil_alive"]:
+        if as_json:
+            c.emit_json(info)
+            return
+        raise ConfigError(f"the devnet's anvil at {net.rpc_url} is not running; clean up with `nashnet devnet down`")
+    d = net.deployment()
+    total = int(d.market.functions.nextTaskId().call()) - 1
+    info["block"] = int(d.w3.eth.block_number)
+    info["tasks"] = total
+    info["round"] = int(d.market.functions.currentRound().call())
+    if as_json:
+        c.emit_json(info)
+        return
+    table = Table("node", "address", "pid", "alive", "round", "outcomes", title=f"devnet at {net.rpc_url}")
+    for row in info["nodes"]:
+        st = row["status"] or {}
+        table.add_row(row["name"], row["address"], str(row["pid"]), str(row["alive"]), str(st.get("round", "-")),
+                      str((st.get("store") or {}).get("outcomes", "-")))
+    c.out.print(table)
+    c.out.print(f"block {info['block']}, round {info['round']}, {total} tasks submitted")
+
+
+def _anvil_up(net: Any) -> bool:
+    import socket
+    from urllib.parse import urlparse
+
+    u = urlparse(net.rpc_url)
+    try:
+        with socket.create_connection((u.hostname or "127.0.0.1", u.port or 8545), timeout=1):
+            return True
+    except OSError:
+        return False

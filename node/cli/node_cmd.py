@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -140,3 +141,73 @@ def withdraw_cmd(
     _, d, sender = _ctx(rpc_url, manifest, account, dev)
     sender.transact(d.registry.functions.withdraw())
     c.err.print("withdrawn")
+
+
+@app.command("run")
+def run_cmd(
+    config: Path | None = typer.Option(None, "--config", help="Node settings (TOML); see docs/operators.md."),
+    rpc_url: str | None = c.RpcOpt, manifest: Path | None = c.ManifestOpt,
+    account: str | None = c.AccountOpt, dev: int | None = c.DevOpt,
+    port: int | None = typer.Option(None, "--port", help="Trace server port (default from the config, else free)."),
+    ray_address: str | None = typer.Option(None, "--ray-address", help="Ray cluster address (default: embedded)."),
+    state_dir: Path | None = typer.Option(None, "--state-dir", help="State folder (default $NASHNET_HOME/nodes/ADDR)."),
+    yes: bool = c.YesOpt,
+) -> None:
+    """Run a compute node until SIGINT/SIGTERM: register if needed, play rounds, execute, commit, reveal, claim.
+
+    Example: nashnet node run --config node.toml --account op1 --yes
+    """
+    import logging
+    import signal
+    import threading
+
+    from node.daemon.config import load_node_config
+    from node.daemon.node import NodeDaemon
+
+    cfg = load_node_config(config, account=account, dev=dev, port=port, ray_address=ray_address,
+                           state_dir=state_dir)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    logging.getLogger("ray").setLevel(logging.WARNING)
+    s, d, sender = _ctx(rpc_url, manifest, cfg.account or None, cfg.dev)
+    name = cfg.account or f"dev{cfg.dev}"
+    key = identity.load_or_create(identity.identity_path(s.keystore_path, name), c.password())
+    folder = cfg.state_dir or s.home / "nodes" / sender.address
+    daemon = NodeDaemon(d, sender, key, cfg, folder)
+    stop = threading.Event()
+
+    def _stop(signum: int, _frame: Any) -> None:
+        c.err.print(f"signal {signum}: finishing the current step, then stopping")
+        stop.set()
+
+    try:
+        daemon.start()
+        # After start: starting Ray installs handlers of its own.
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        ensure_registered(d, sender, identity.public_bytes(key), daemon.endpoint, cfg, yes)
+        c.err.print(f"node {sender.address} running; traces at {daemon.endpoint}")
+        daemon.run(stop)
+    finally:
+        daemon.close()
+    c.err.print("stopped")
+
+
+def ensure_registered(d: Any, sender: Any, signing_key: bytes, endpoint: str, cfg: Any, yes: bool) -> None:
+    """Register ``sender`` with the config's prices and capacity when it is not, and top its stake up."""
+    info = node_info(d, sender.address)
+    want = cfg.stake_units()
+    if not info["registered"]:
+        prices = cfg.price_units()
+        if not prices:
+            raise ConfigError("the node is not registered and the config has no [prices]: add one per kind served")
+        if want:
+            c.confirm(f"Register and stake {c.fmt_amount(want)} tokens from {sender.address}?", yes)
+        register_node(d, sender, signing_key=signing_key, endpoint=endpoint, capacity=cfg.capacity,
+                      prices=prices, stake=want)
+        c.err.print(f"registered {sender.address} (stake {c.fmt_amount(want)})")
+        return
+    if info["endpoint"] != endpoint:
+        sender.transact(d.registry.functions.setEndpoint(endpoint))
+    if want > info["stake"]:
+        c.confirm(f"Top the stake of {sender.address} up by {c.fmt_amount(want - info['stake'])} tokens?", yes)
+        add_stake(d, sender, want - info["stake"])

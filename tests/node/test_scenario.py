@@ -26,10 +26,14 @@ def test_scenario_in_process() -> None:
 
 @pytest.mark.integration
 def test_devnet_up_on_anvil(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["devnet", "up", "--nodes", "3", "--json"])
+    code = main(["devnet", "up", "--nodes", "3", "--samples", "1", "--kinds", "mcts", "--json"])
     out = capsys.readouterr().out
     assert code == 0
     summary = json.loads(out.strip().splitlines()[-1])
-    assert summary["passed"] and summary["proposal"]["state"] == "executed"
+    assert summary["passed"] and summary["governance"]["proposal"]["state"] == "executed"
     assert len(summary["nodes"]) == 3
+    assert summary["by_kind"] == {"mcts": {"settled": 1}}
+    assert summary["audits_verified"] == 1 and summary["conserved"]
     assert Path(summary["manifest"]).is_file()
+    # Nothing it started is left running.
+    assert not (Path(summary["folder"]) / "devnet.json").exists()

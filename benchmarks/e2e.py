@@ -1,0 +1,89 @@
+"""Tasks settled per second on a local devnet: 3 node processes, cheap neuro-symbolic lookups.
+
+Starts anvil and the nodes (the shortest windows Params allows: challenge 5 s, commit 10 s,
+reveal 10 s), submits the tasks in batches, and times from the first submission to the
+last settlement. The time is split into what the protocol's windows make everyone wait,
+the solver, and execution (summed over the nodes' Ray workers).
+
+    python benchmarks/e2e.py --tasks 200
+
+The last line is one JSON object: ``{"tasks", "tasks_per_s", ...}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+from contracts.market import TaskStatus
+from node.devnet import Devnet, devnet_params
+from node.samples import samples
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tasks", type=int, default=200)
+    ap.add_argument("--nodes", type=int, default=3)
+    ap.add_argument("--redundancy", type=int, default=0, help="0: the market default (3)")
+    args = ap.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="nashnet-e2e-"))
+    params = devnet_params(challenge=5, commit=10, reveal=10)
+    t0 = time.monotonic()
+    net = Devnet.up(folder, nodes=args.nodes, params=params, capacity=max(args.tasks, 16))
+    print(f"devnet with {args.nodes} nodes up in {time.monotonic() - t0:.1f} s ({folder})")
+    try:
+        items = samples(args.tasks, kinds=("neuro-symbolic",), cheap=True)
+        if args.redundancy:
+            items = [type(s)(s.kind, s.spec, args.redundancy) for s in items]
+        start = time.monotonic()
+        ids = net.submit(items)
+        submitted = time.monotonic() - start
+        final = net.wait(ids, timeout=900)
+        elapsed = time.monotonic() - start
+        settled = sum(1 for s in final.values() if s is TaskStatus.SETTLED)
+        report = net.report(ids)
+        d = net.deployment()
+        rounds = int(d.market.functions.currentRound().call()) - 1
+        exec_s, solve_ms = 0.0, 0
+        for n in net.nodes:
+            db = sqlite3.connect(str(folder / "state" / n.name / "state.db"))
+            exec_s += float(db.execute("SELECT COALESCE(SUM(seconds), 0) FROM node_outcomes").fetchone()[0])
+            db.close()
+            try:
+                import urllib.request
+
+                with urllib.request.urlopen(f"http://127.0.0.1:{n.port}/status", timeout=3) as r:
+                    solve_ms += int(json.loads(r.read())["sent"].get("solve_ms", 0))
+            except OSError:
+                pass
+    finally:
+        net.down()
+    windows = params.challenge_window + params.commit_window + params.reveal_window
+    print(f"{settled} of {args.tasks} settled in {elapsed:.1f} s ({submitted:.1f} s of it submitting) "
+          f"over {rounds} round(s): {settled / elapsed:.2f} tasks/s")
+    print(f"  protocol windows: {windows} s per round (challenge {params.challenge_window}, "
+          f"commit {params.commit_window}, reveal {params.reveal_window})")
+    print(f"  solver: {solve_ms / 1000:.3f} s in total; execution: {exec_s:.1f} s summed over "
+          f"{args.nodes} nodes' workers")
+    print(f"  audits verified: {report['audits_verified']}, tokens conserved: {report['conserved']}")
+    print(json.dumps({
+        "tasks": args.tasks,
+        "settled": settled,
+        "tasks_per_s": round(settled / elapsed, 3),
+        "seconds": round(elapsed, 2),
+        "submit_s": round(submitted, 2),
+        "rounds": rounds,
+        "window_s_per_round": windows,
+        "solve_s": round(solve_ms / 1000, 3),
+        "execution_s_summed": round(exec_s, 2),
+        "conserved": report["conserved"],
+    }))
+
+
+if __name__ == "__main__":
+    main()

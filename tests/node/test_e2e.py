@@ -1,0 +1,181 @@
+"""End to end on anvil with real node processes: allocation, execution on Ray, commit, reveal,
+settlement, payment, audit — and the faults a network must survive."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from eth_abi import decode
+from web3 import Web3
+
+from contracts.market import TaskStatus, Transition
+from node.devnet import Devnet, devnet_params
+from node.samples import samples
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+_FINAL = {TaskStatus.SETTLED, TaskStatus.REFUNDED, TaskStatus.EXPIRED}
+#: Tasks of each kind without a language model; the two model kinds get a few (each run is tens of seconds on a CPU).
+PER_KIND = int(os.environ.get("NASHNET_E2E_PER_KIND", "30"))
+LM_PER_KIND = int(os.environ.get("NASHNET_E2E_LM_PER_KIND", "2"))
+
+
+def _events(d, name: str) -> list:  # noqa: ANN001 - deployment
+    start = d.manifest.contracts["market"].block
+    return list(getattr(d.market.events, name)().get_logs(from_block=start))
+
+
+def expected_credits(d) -> dict[str, int]:  # noqa: ANN001 - deployment
+    """Every account's credits recomputed from the audit trail, independently of the contract's books:
+    (share - fee) per settled task to each node whose revealed hash won, refunds to requesters,
+    bonds back to proposers of finalized rounds or to the challenger of voided ones, fees to the treasury."""
+    out: dict[str, int] = {}
+
+    def add(a: str, v: int) -> None:
+        out[Web3.to_checksum_address(a)] = out.get(Web3.to_checksum_address(a), 0) + v
+
+    revealed: dict[int, dict[str, bytes]] = {}
+    requesters: dict[int, str] = {}
+    for e in sorted(_events(d, "TaskTransition"), key=lambda e: (e["blockNumber"], e["logIndex"])):
+        tid, kind, data = int(e["args"]["taskId"]), int(e["args"]["kind"]), bytes(e["args"]["data"])
+        if kind == Transition.SUBMITTED:
+            requesters[tid] = decode(["address"], data[:32])[0]
+        elif kind == Transition.REVEALED:
+            node, h, _ = decode(["address", "bytes32", "bytes"], data)
+            revealed.setdefault(tid, {})[Web3.to_checksum_address(node)] = bytes(h)
+        elif kind == Transition.SETTLED:
+            winner, winners, share, fee, refund = decode(["bytes32"] + ["uint256"] * 4, data)
+            paid = 0
+            for node, h in revealed.get(tid, {}).items():
+                if h == bytes(winner):
+                    add(node, share - fee)
+                    paid += 1
+            assert paid == winners, f"task {tid}: {paid} revealed winners, settlement says {winners}"
+            add(d.timelock.address, fee * winners)
+            add(requesters[tid], refund)
+        elif kind in (Transition.REFUNDED, Transition.EXPIRED):
+            add(requesters[tid], decode(["uint256"], data)[0])
+    proposed = {int(e["args"]["round"]): (e["args"]["proposer"], int(e["args"]["bond"]))
+                for e in _events(d, "AllocationProposed")}
+    for e in _events(d, "AllocationFinalized"):
+        proposer, bond = proposed[int(e["args"]["round"])]
+        add(proposer, bond)
+    for e in _events(d, "AllocationChallenged"):
+        add(e["args"]["challenger"], proposed[int(e["args"]["round"])][1])
+    return out
+
+
+def actual_credits(d) -> dict[str, int]:  # noqa: ANN001 - deployment
+    out: dict[str, int] = {}
+    for e in _events(d, "Credited"):
+        a = Web3.to_checksum_address(e["args"]["account"])
+        out[a] = out.get(a, 0) + int(e["args"]["amount"])
+    return out
+
+
+@pytest.fixture()
+def devnet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201 - generator
+    monkeypatch.setenv("NASHNET_HOME", str(tmp_path / "home"))
+    nets: list[Devnet] = []
+
+    def start(**kw) -> Devnet:  # noqa: ANN003
+        net = Devnet.up(tmp_path / f"devnet{len(nets)}", **kw)
+        nets.append(net)
+        return net
+
+    yield start
+    for net in nets:
+        net.down()
+        for n in net.nodes:
+            assert not n.alive(), f"{n.name} still running after down()"
+
+
+def test_three_nodes_settle_every_kind_conserve_tokens_and_pass_audit(devnet) -> None:  # noqa: ANN001
+    net = devnet(nodes=3, params=devnet_params(challenge=5, commit=150, reveal=15), capacity=400)
+    items = samples(PER_KIND, kinds=("mcts", "neuro-symbolic", "training", "spiking"))
+    items += samples(LM_PER_KIND, kinds=("react", "rewoo"))
+    ids = net.submit(items)
+    final = net.wait(ids, timeout=900)
+    assert all(s in _FINAL for s in final.values()), {t: s.name for t, s in final.items() if s not in _FINAL}
+    report = net.report(ids)
+    assert report["audits_verified"] == len(ids)
+    assert report["conserved"], report
+    settled = sum(c.get("settled", 0) for c in report["by_kind"].values())
+    # Deterministic kinds must reach a majority: honest nodes agree on their results.
+    for kind in ("mcts", "neuro-symbolic", "training", "spiking"):
+        assert report["by_kind"][kind].get("settled", 0) == PER_KIND, report["by_kind"]
+    assert settled >= 4 * PER_KIND
+    d = net.deployment()
+    assert expected_credits(d) == actual_credits(d)
+    # Nobody was slashed: every node revealed every task it was given.
+    assert _events(d, "NodeSlashed") == []
+    # Each node serves the traces it revealed, signed with its registered key.
+    from node.daemon.traces import fetch_trace
+
+    sample_task = ids[0]
+    for e in _events(d, "TaskTransition"):
+        if int(e["args"]["taskId"]) == sample_task and int(e["args"]["kind"]) == Transition.REVEALED:
+            node, _, payload = decode(["address", "bytes32", "bytes"], bytes(e["args"]["data"]))
+            doc = json.loads(payload)
+            key = bytes(d.registry.functions.getNode(node).call()[3])
+            trace = fetch_trace(doc["uri"].rsplit("/trace/", 1)[0], doc["trace"].split(":", 1)[1], key)
+            assert json.loads(trace)["kind"] == "mcts"
+
+
+def _committed_by(d, node: str) -> list:  # noqa: ANN001
+    return [e for e in _events(d, "ResultsCommitted") if e["args"]["node"] == node]
+
+
+def test_node_killed_after_commit_is_slashed_and_resumes_without_double_sending(devnet) -> None:  # noqa: ANN001
+    net = devnet(nodes=3, params=devnet_params(challenge=5, commit=25, reveal=10), capacity=50)
+    d = net.deployment()
+    victim = net.nodes[2]
+    ids = net.submit(samples(6, kinds=("mcts",)))
+    deadline = time.monotonic() + 120
+    while not _committed_by(d, victim.address):
+        assert time.monotonic() < deadline, "the victim never committed"
+        time.sleep(0.2)
+    round_ = int(_committed_by(d, victim.address)[0]["args"]["round"])
+    assert int(d.market.functions.getRound(round_).call()[5]) > d.w3.eth.get_block("latest")["timestamp"]
+    os.kill(victim.pid, signal.SIGKILL)
+    net.stop_node(victim, signal.SIGKILL)
+    stake_before = int(d.registry.functions.stakeOf(victim.address).call())
+
+    final = net.wait(ids, timeout=240)
+    assert all(s is TaskStatus.SETTLED for s in final.values()), final
+    slashed = [e for e in _events(d, "NodeSlashed") if e["args"]["node"] == victim.address]
+    assert {int(e["args"]["taskId"]) for e in slashed} == set(ids)
+    assert int(d.registry.functions.stakeOf(victim.address).call()) < stake_before
+    assert net.report(ids)["conserved"]
+
+    # Restarted, it picks up its SQLite state: the round stays committed once, nothing is re-sent.
+    net.start_node(victim)
+    time.sleep(8)
+    assert victim.alive(), Path(victim.log).read_text()[-2000:]
+    assert len(_committed_by(d, victim.address)) == 1
+    log = Path(victim.log).read_text()
+    assert "reveal window closed" in log
+    more = net.submit(samples(3, kinds=("mcts",)))
+    assert all(s is TaskStatus.SETTLED for s in net.wait(more, timeout=240).values())
+    assert expected_credits(d) == actual_credits(d)
+
+
+def test_nodes_ride_out_a_paused_chain(devnet) -> None:  # noqa: ANN001
+    net = devnet(nodes=3, params=devnet_params(challenge=5, commit=20, reveal=10), capacity=50)
+    ids = net.submit(samples(4, kinds=("mcts", "neuro-symbolic")))
+    time.sleep(3)
+    os.kill(net.anvil_pid, signal.SIGSTOP)  # the RPC stops answering: every call times out
+    try:
+        time.sleep(15)
+    finally:
+        os.kill(net.anvil_pid, signal.SIGCONT)
+    final = net.wait(ids, timeout=240)
+    assert all(s is TaskStatus.SETTLED for s in final.values()), final
+    assert all(n.alive() for n in net.nodes)
+    assert any("retrying" in Path(n.log).read_text() for n in net.nodes)
+    assert net.report(ids)["conserved"]
