@@ -72,6 +72,16 @@ def validate_input(kind: TaskKind, raw: bytes) -> bytes:
         json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ConfigError(f"input: not valid JSON ({exc})") from None
+    from node.daemon.outcome import TaskInputError, split_envelope
+
+    try:
+        inner, envelope = split_envelope(raw)
+    except TaskInputError as exc:
+        raise ConfigError(f"input: {exc}") from None
+    if envelope:
+        _check_reply_to(envelope)
+        validate_input(kind, inner)
+        return raw
     if kind in (TaskKind.TRAINING, TaskKind.SPIKING):
         from pydantic import ValidationError
 
@@ -92,6 +102,43 @@ def validate_input(kind: TaskKind, raw: bytes) -> bytes:
     return raw
 
 
+def _check_reply_to(envelope: dict[str, Any]) -> None:
+    reply = envelope.get("reply_to")
+    key = reply.get("x25519") if isinstance(reply, dict) else None
+    if not isinstance(key, str) or len(key.removeprefix("0x")) != 64:
+        raise ConfigError("input: reply_to.x25519 must be a 64-hex-digit X25519 public key")
+    try:
+        bytes.fromhex(key.removeprefix("0x"))
+    except ValueError:
+        raise ConfigError("input: reply_to.x25519 must be a 64-hex-digit X25519 public key") from None
+
+
+def reply_key_path(s: Any, account: str) -> Path:
+    """Where the X25519 key that private results are sealed to lives for ``account``."""
+    return Path(s.keystore_path) / f"{account}.x25519.pem"
+
+
+def _reply_key(s: Any, account: str, *, create: bool) -> Any:
+    from node import privacy
+
+    path = reply_key_path(s, account)
+    password = c.password(f"Password for the reply key of {account}")
+    if path.exists() or not create:
+        return privacy.load_reply_key(path, password)
+    key = privacy.new_reply_key()
+    privacy.save_reply_key(key, path, password)
+    c.err.print(f"created the reply key {path}")
+    return key
+
+
+def _with_reply_to(raw: bytes, public_hex: str) -> bytes:
+    doc = json.loads(raw)
+    if not isinstance(doc, dict):
+        raise ConfigError("input: a private task's input must be a JSON object")
+    doc["reply_to"] = {"x25519": public_hex}
+    return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+
+
 @app.command("submit")
 def submit_cmd(
     kind: str = typer.Argument(..., help="Task kind: react, rewoo, mcts, neuro-symbolic, training, spiking."),
@@ -101,6 +148,9 @@ def submit_cmd(
     redundancy: int = typer.Option(0, "--redundancy", min=0, max=255, help="Nodes to run it (0: the default)."),
     min_redundancy: int = typer.Option(0, "--min-redundancy", min=0, max=255, help="Fewest nodes to start."),
     deadline: int = typer.Option(3600, "--deadline", help="Seconds from now until the task expires."),
+    private: bool = typer.Option(
+        False, "--private", help="Seal results and traces to your X25519 reply key (needs --account)."
+    ),
     rpc_url: str | None = c.RpcOpt,
     manifest: Path | None = c.ManifestOpt,
     account: str | None = c.AccountOpt,
@@ -124,6 +174,15 @@ def submit_cmd(
     else:
         raw = str(text).encode()
     spec = validate_input(k, raw)
+    if private:
+        if not account:
+            raise ConfigError("--private needs --account: the reply key is kept beside that account's keystore")
+        from node.privacy import reply_public_hex
+
+        s0 = c.settings(rpc_url, manifest)
+        spec = _with_reply_to(spec, reply_public_hex(_reply_key(s0, account, create=True)))
+        if len(spec) > MAX_INPUT_BYTES:
+            raise ConfigError(f"input: {len(spec)} bytes with the reply key is over the limit of {MAX_INPUT_BYTES}")
     value = c.parse_amount(reward, "--reward")
     if value == 0:
         raise ConfigError("--reward: must be more than 0 tokens")
@@ -193,9 +252,34 @@ def _steps(d: Any, tid: int) -> list[dict[str, Any]]:
     ]
 
 
+def _watch(d: Any, task_id: int, timeout: float) -> None:
+    """Follow ``task_id`` until it is settled, refunded or expired, showing each state as it comes."""
+    import time
+
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    order = ["open", "allocated", "settled"]
+    deadline = time.monotonic() + timeout
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=c.err) as bar:
+        job = bar.add_task(f"task {task_id}: …", total=len(order))
+        while True:
+            info = _task(d, task_id)
+            steps = len(_steps(d, task_id))
+            st = info["status"]
+            done = order.index(st) + 1 if st in order else len(order)
+            bar.update(job, completed=done, description=f"task {task_id}: {st} ({steps} audit steps)")
+            if st in ("settled", "refunded", "expired"):
+                return
+            if time.monotonic() > deadline:
+                raise ConfigError(f"task {task_id} still {st} after {timeout:g} s (--timeout)")
+            time.sleep(1.0)
+
+
 @app.command("status")
 def status_cmd(
     task_id: int = typer.Argument(..., help="Task id."),
+    watch: bool = typer.Option(False, "--watch", help="Follow the task until it is settled, refunded or expired."),
+    timeout: float = typer.Option(900, "--timeout", help="Seconds --watch waits at most."),
     rpc_url: str | None = c.RpcOpt,
     manifest: Path | None = c.ManifestOpt,
     as_json: bool = c.JsonOpt,
@@ -205,6 +289,8 @@ def status_cmd(
     Example: nashnet task status 7 --json
     """
     d = _read_ctx(rpc_url, manifest)
+    if watch:
+        _watch(d, task_id, timeout)
     info = {**_task(d, task_id), "transitions": _steps(d, task_id)}
     if as_json:
         c.emit_json(info)
@@ -222,6 +308,7 @@ def result_cmd(
     task_id: int = typer.Argument(..., help="Task id."),
     rpc_url: str | None = c.RpcOpt,
     manifest: Path | None = c.ManifestOpt,
+    account: str | None = typer.Option(None, "--account", help="Open results sealed to this account's reply key."),
     as_json: bool = c.JsonOpt,
 ) -> None:
     """Show a settled task's winning result, every reveal, and who was paid.
@@ -236,6 +323,9 @@ def result_cmd(
         )
     steps = _steps(d, task_id)
     reveals = [s for s in steps if s["step"] == "revealed"]
+    key = _reply_key(c.settings(rpc_url, manifest), account, create=False) if account else None
+    for r in reveals:
+        r["payload"] = reveal_document(bytes.fromhex(r["result"][2:]), task_id, key)
     final = steps[-1]
     winner = final.get("winner")
     paid = [r["node"] for r in reveals if r["result_hash"] == winner]
@@ -247,8 +337,10 @@ def result_cmd(
         "fee": final.get("fee"),
         "refund": final.get("refund", final.get("amount")),
         "paid": paid,
-        "reveals": [{k: r[k] for k in ("node", "result_hash", "result")} for r in reveals],
+        "reveals": [{k: r[k] for k in ("node", "result_hash", "result", "payload")} for r in reveals],
     }
+    answers = [r["payload"].get("answer") for r in reveals if r["node"] in paid and r["payload"]]
+    res["answer"] = answers[0] if answers else None
     if as_json:
         c.emit_json(res)
         return
@@ -259,13 +351,45 @@ def result_cmd(
         f"task {task_id}: settled · result {winner} · {len(paid)} paid "
         f"{c.fmt_amount(int(res['share']) - int(res['fee']))} each"
     )
+    sealed = any(r["payload"].get("sealed") for r in reveals)
+    if res["answer"] is not None:
+        c.out.print(f"answer: {res['answer']}")
+    elif sealed:
+        c.out.print("answer: sealed to the requester's reply key; pass --account to open it")
     for node in paid:
         c.out.print(f"  {node}")
+
+
+def reveal_document(raw: bytes, task_id: int, key: Any = None) -> dict[str, Any]:
+    """What a node revealed for ``task_id``: its JSON payload, opened with ``key`` when sealed.
+
+    Returns ``{"sealed": True}`` for a sealed payload without (the right) key, and
+    ``{"raw": hex}`` for bytes that are neither.
+    """
+    try:
+        doc = json.loads(raw)
+        if isinstance(doc, dict):
+            return doc
+    except (ValueError, UnicodeDecodeError):
+        pass
+    from node.privacy import PrivacyError, open_sealed, task_context
+
+    if key is None:
+        return {"sealed": True}
+    try:
+        doc = json.loads(open_sealed(raw, key, context=task_context(task_id)))
+    except PrivacyError as exc:
+        return {"sealed": True, "error": str(exc)}
+    return doc if isinstance(doc, dict) else {"raw": "0x" + raw.hex()}
 
 
 @app.command("audit")
 def audit_cmd(
     task_id: int = typer.Argument(..., help="Task id."),
+    check_traces: bool = typer.Option(
+        True, "--traces/--no-traces", help="Also fetch each revealed trace from its node and check it."
+    ),
+    account: str | None = typer.Option(None, "--account", help="Open payloads sealed to this account's reply key."),
     rpc_url: str | None = c.RpcOpt,
     manifest: Path | None = c.ManifestOpt,
     as_json: bool = c.JsonOpt,
@@ -291,10 +415,48 @@ def audit_cmd(
             )
         # The error itself goes to stderr with exit code 1, like every other refusal.
         raise
+    key = _reply_key(c.settings(rpc_url, manifest), account, create=False) if account else None
+    traces = _check_traces(d, task_id, key) if check_traces else []
+    bad = [t for t in traces if t["ok"] is False]
     if as_json:
-        c.emit_json({"id": task_id, "ok": True, "steps": rep.steps, "head": _plain(rep.head)})
+        c.emit_json(
+            {"id": task_id, "ok": not bad, "steps": rep.steps, "head": _plain(rep.head), "traces": traces}
+        )
     else:
         print(f"OK: task {task_id}, {rep.steps} steps, head 0x{rep.head.hex()}")
+        for t in traces:
+            verdict = {True: "OK", False: "FAILED: ", None: "not checked: "}[t["ok"]]
+            print(f"  trace of {t['node']}: {verdict}{t['error']}")
+    if bad:
+        raise ConfigError(f"task {task_id}: {len(bad)} of {len(traces)} revealed traces failed their check")
+
+
+def _check_traces(d: Any, task_id: int, key: Any = None) -> list[dict[str, Any]]:
+    """Fetch every revealed trace from its node and check signature and hash."""
+    from node.daemon.traces import TraceError, fetch_trace
+
+    out = []
+    for st in _steps(d, task_id):
+        if st["step"] != "revealed":
+            continue
+        doc = reveal_document(bytes.fromhex(st["result"][2:]), task_id, key)
+        # ok: True (checked), False (the node's trace failed a check), None (nothing to check).
+        row: dict[str, Any] = {"node": st["node"], "ok": None, "error": ""}
+        trace, uri = str(doc.get("trace", "")), str(doc.get("uri") or "")
+        if doc.get("sealed"):
+            row["error"] = "sealed payload: pass --account with the requester's reply key to check its trace"
+        elif not trace.startswith("sha256:") or "/trace/" not in uri:
+            row["error"] = "the reveal names no trace"
+        else:
+            row["ok"] = False
+            key = bytes(d.registry.functions.getNode(st["node"]).call()[3])
+            try:
+                fetch_trace(uri.rsplit("/trace/", 1)[0], trace.split(":", 1)[1], key)
+                row["ok"] = True
+            except TraceError as exc:
+                row["error"] = str(exc)
+        out.append(row)
+    return out
 
 
 @app.command("list")

@@ -155,11 +155,12 @@ def test_node_killed_after_commit_is_slashed_and_resumes_without_double_sending(
 
     # Restarted, it picks up its SQLite state: the round stays committed once, nothing is re-sent.
     net.start_node(victim)
-    time.sleep(8)
-    assert victim.alive(), Path(victim.log).read_text()[-2000:]
+    deadline = time.monotonic() + 90
+    while "reveal window closed" not in Path(victim.log).read_text():
+        assert victim.alive(), Path(victim.log).read_text()[-2000:]
+        assert time.monotonic() < deadline, "the restarted node never looked at the round it owed"
+        time.sleep(0.5)
     assert len(_committed_by(d, victim.address)) == 1
-    log = Path(victim.log).read_text()
-    assert "reveal window closed" in log
     more = net.submit(samples(3, kinds=("mcts",)))
     assert all(s is TaskStatus.SETTLED for s in net.wait(more, timeout=240).values())
     assert expected_credits(d) == actual_credits(d)
