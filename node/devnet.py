@@ -152,7 +152,7 @@ class Devnet:
             write_atomic(Path(node.config), (
                 f'account = "{name}"\ncapacity = {capacity}\nstake = "{stake // TOKEN}"\nport = {node.port}\n'
                 f'num_cpus = {num_cpus}\nstate_dir = "{self.folder / "state" / name}"\n'
-                f"poll_interval = 0.3\nsettle_grace = 3.0\npropose_grace = 3.0\n\n[prices]\n{prices}"
+                f"poll_interval = 0.3\nsettle_grace = 6.0\npropose_grace = 6.0\n\n[prices]\n{prices}"
             ))
             self.nodes.append(node)
             self.start_node(node, env)

@@ -193,7 +193,8 @@ def run_cmd(
 
 
 def ensure_registered(d: Any, sender: Any, signing_key: bytes, endpoint: str, cfg: Any, yes: bool) -> None:
-    """Register ``sender`` with the config's prices and capacity when it is not, and top its stake up."""
+    """Register ``sender`` from the config when it is not; else bring its endpoint, capacity, prices, signing
+    key and stake in line with the config (the stake is only ever topped up)."""
     info = node_info(d, sender.address)
     want = cfg.stake_units()
     if not info["registered"]:
@@ -208,6 +209,17 @@ def ensure_registered(d: Any, sender: Any, signing_key: bytes, endpoint: str, cf
         return
     if info["endpoint"] != endpoint:
         sender.transact(d.registry.functions.setEndpoint(endpoint))
+    if info["capacity"] != cfg.capacity:
+        sender.transact(d.registry.functions.setCapacity(cfg.capacity))
+        c.err.print(f"capacity set to {cfg.capacity}")
+    prices = cfg.price_units()
+    if prices and {int(k): int(v) for k, v in info["prices"].items()} != prices:
+        kinds = sorted(prices)
+        sender.transact(d.registry.functions.setPrices(kinds, [prices[k] for k in kinds]))
+        c.err.print("prices set from the config")
+    if signing_key != bytes.fromhex(info["signing_key"][2:]):
+        sender.transact(d.registry.functions.setSigningKey(signing_key))
+        c.err.print("signing key set to this node's identity key")
     if want > info["stake"]:
         c.confirm(f"Top the stake of {sender.address} up by {c.fmt_amount(want - info['stake'])} tokens?", yes)
         add_stake(d, sender, want - info["stake"])

@@ -167,7 +167,9 @@ def test_node_killed_after_commit_is_slashed_and_resumes_without_double_sending(
 
 
 def test_nodes_ride_out_a_paused_chain(devnet) -> None:  # noqa: ANN001
-    net = devnet(nodes=3, params=devnet_params(challenge=5, commit=20, reveal=10), capacity=50)
+    # A 1 s RPC timeout makes the pause outlast web3's own retries, so the daemon's backoff is what rides it out.
+    net = devnet(nodes=3, params=devnet_params(challenge=5, commit=20, reveal=10), capacity=50,
+                 node_env={"NASHNET_RPC_TIMEOUT": "1"})
     ids = net.submit(samples(4, kinds=("mcts", "neuro-symbolic")))
     time.sleep(3)
     os.kill(net.anvil_pid, signal.SIGSTOP)  # the RPC stops answering: every call times out
