@@ -204,7 +204,7 @@ class Devnet:
         ids: list[int] = []
         for start in range(0, len(items), batch):
             chunk = items[start : start + batch]
-            tasks = [{"spec": s.spec, "kind": int(TaskKind.parse(s.kind)), "reward": reward,
+            tasks = [{"spec": s.spec, "kind": int(TaskKind.parse(s.kind)), "reward": s.reward or reward,
                       "deadline": now + deadline_s, "redundancy": s.redundancy} for s in chunk]
             ids += submit_tasks(d, sender, tasks)
         return ids

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from reasoning.datasets.arithmetic import arithmetic_questions
 from reasoning.datasets.game24 import game24_instances
 
-__all__ = ["Sample", "samples"]
+__all__ = ["LM_SAMPLE_REWARD", "Sample", "samples"]
+
+LM_SAMPLE_REWARD = 15 * 10**17
 
 _FAMILY = """@prefix ex: <http://nashnet.example/family#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
@@ -32,6 +34,8 @@ class Sample:
     kind: str
     spec: bytes
     redundancy: int = 0
+    reward: int | None = None
+    """Base units; None takes the submitter's default."""
 
     @property
     def text(self) -> str:
@@ -61,8 +65,10 @@ def samples(
 ) -> list[Sample]:
     """``per_kind`` inputs of each kind in ``kinds`` (default: all six), deterministic.
 
-    Language-model kinds (react, rewoo) get ``lm_redundancy`` (their runs take tens of
-    seconds on a CPU); the others take the market's default redundancy. ``cheap`` makes the
+    Language-model kinds (react, rewoo) get ``lm_redundancy`` and a reward of 1.5 tokens: with
+    the devnet's price of 1 token a second node would earn 0.75 and stays away, so each such
+    task runs once (a run takes tens of seconds on a CPU). The others take the market's
+    default redundancy and the submitter's reward. ``cheap`` makes the
     neuro-symbolic samples plain lookups without inference.
     """
     kinds = kinds or ("react", "rewoo", "mcts", "neuro-symbolic", "training", "spiking")
@@ -73,7 +79,8 @@ def samples(
         for i in range(per_kind):
             if kind in ("react", "rewoo"):
                 q = questions[i % len(questions)]
-                out.append(Sample(kind, _dump({"question": q.question, "tools": ["calculator"]}), lm_redundancy))
+                spec = _dump({"question": q.question, "tools": ["calculator"]})
+                out.append(Sample(kind, spec, lm_redundancy, reward=LM_SAMPLE_REWARD))
             elif kind == "mcts":
                 numbers = solvable[(i * 37) % len(solvable)]
                 out.append(Sample(kind, _dump({"problem": "game24", "numbers": list(numbers)})))
