@@ -45,8 +45,9 @@ _FINAL = {TaskStatus.SETTLED, TaskStatus.REFUNDED, TaskStatus.EXPIRED}
 DEVNET_PRICES = {"react": "1", "rewoo": "1", "mcts": "0.5", "neuro-symbolic": "0.5", "training": "2", "spiking": "1"}
 
 
-def devnet_params(challenge: int = 5, commit: int = 60, reveal: int = 15) -> ParamsConfig:
-    """Protocol parameters for a devnet: short windows, so a round takes about a minute."""
+def devnet_params(challenge: int = 5, commit: int = 180, reveal: int = 15) -> ParamsConfig:
+    """Protocol parameters for a devnet: windows short enough for a demo, the commit window long
+    enough for a language-model task on a loaded CPU (a node that cannot commit in time is slashed)."""
     return ParamsConfig(challenge_window=challenge, commit_window=commit, reveal_window=reveal,
                         unbonding_delay=60, proposer_bond=10 * TOKEN)
 

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 from eth_abi import decode
+from eth_utils import keccak
 from web3 import Web3
 
 from contracts.market import TaskStatus, Transition
 from node.devnet import Devnet, devnet_params
+from node.keys import dev_account
 from node.samples import samples
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -96,7 +98,8 @@ def devnet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201 - g
 
 
 def test_three_nodes_settle_every_kind_conserve_tokens_and_pass_audit(devnet) -> None:  # noqa: ANN001
-    net = devnet(nodes=3, params=devnet_params(challenge=5, commit=150, reveal=15), capacity=400)
+    # The commit window leaves room for the language-model runs, tens of seconds each on a loaded CPU.
+    net = devnet(nodes=3, params=devnet_params(challenge=5, commit=240, reveal=15), capacity=400)
     items = samples(PER_KIND, kinds=("mcts", "neuro-symbolic", "training", "spiking"))
     items += samples(LM_PER_KIND, kinds=("react", "rewoo"))
     ids = net.submit(items)
@@ -181,4 +184,65 @@ def test_nodes_ride_out_a_paused_chain(devnet) -> None:  # noqa: ANN001
     assert all(s is TaskStatus.SETTLED for s in final.values()), final
     assert all(n.alive() for n in net.nodes)
     assert any("retrying" in Path(n.log).read_text() for n in net.nodes)
+    assert net.report(ids)["conserved"]
+
+    # SIGTERM between commit and reveal: the node stops cleanly, and once restarted it reveals what it owes.
+    d = net.deployment()
+    node = net.nodes[1]
+    before = len(_committed_by(d, node.address))
+    more = net.submit(samples(3, kinds=("mcts",)))
+    deadline = time.monotonic() + 120
+    while len(_committed_by(d, node.address)) == before:
+        assert time.monotonic() < deadline, "the node never committed"
+        time.sleep(0.2)
+    net.stop_node(node, signal.SIGTERM)
+    assert "\nstopped" in Path(node.log).read_text()[-3000:]
+    net.start_node(node)
+    assert all(s is TaskStatus.SETTLED for s in net.wait(more, timeout=240).values())
+    assert not [e for e in _events(d, "NodeSlashed") if e["args"]["node"] == node.address]
+    assert len(_committed_by(d, node.address)) == before + 1
+
+
+def test_a_wrong_proposal_is_challenged_by_the_nodes_and_the_tasks_still_settle(devnet) -> None:  # noqa: ANN001
+    """A requester proposes a bad allocation (every task on one node, leaving profitable room for the
+    others) in the same block as its tasks, before any node could propose; a node challenges it."""
+    net = devnet(nodes=3, params=devnet_params(challenge=10, commit=15, reveal=10), capacity=50)
+    d = net.deployment()
+    w3 = d.w3
+    rogue = dev_account(net.requester_index, int(w3.eth.chain_id)).address
+    items = samples(3, kinds=("mcts",))
+    now = int(w3.eth.get_block("latest")["timestamp"])
+    total = 3 * 10 * 10**18
+    bond = int(d.params.functions.proposerBond().call())
+    w3.provider.make_request("evm_setIntervalMining", [0])
+    w3.provider.make_request("evm_setAutomine", [False])  # the three transactions go into one block
+    try:
+        nonce = w3.eth.get_transaction_count(rogue)
+        calls = [
+            d.token.functions.approve(d.market.address, total + bond),
+            d.market.functions.submitTasks(
+                [(keccak(s.spec), s.spec, 3, 10 * 10**18, 0, 0, now + 3600) for s in items]
+            ),
+        ]
+        first = int(d.market.functions.nextTaskId().call())
+        ids = list(range(first, first + len(items)))
+        lone = net.nodes[0].address
+        calls.append(d.market.functions.proposeAllocation(int(d.market.functions.currentRound().call()),
+                                                          [(lone, ids)]))
+        for i, fn in enumerate(calls):
+            w3.eth.send_transaction(fn.build_transaction({"from": rogue, "nonce": nonce + i, "gas": 3_000_000}))
+        w3.provider.make_request("evm_mine", [])
+    finally:
+        w3.provider.make_request("evm_setIntervalMining", [1])
+    proposals = _events(d, "AllocationProposed")
+    assert proposals and proposals[0]["args"]["proposer"] == rogue, "the bad proposal did not land first"
+    deadline = time.monotonic() + 60
+    while not _events(d, "AllocationChallenged"):
+        assert time.monotonic() < deadline, "nobody challenged the bad proposal"
+        time.sleep(0.5)
+    challenge = _events(d, "AllocationChallenged")[0]
+    assert challenge["args"]["challenger"] in {n.address for n in net.nodes}
+    final = net.wait(ids, timeout=240)
+    assert all(s is TaskStatus.SETTLED for s in final.values()), final
+    assert expected_credits(d) == actual_credits(d)  # the rogue's bond went to the challenger
     assert net.report(ids)["conserved"]
