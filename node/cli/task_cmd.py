@@ -449,9 +449,9 @@ def _check_traces(d: Any, task_id: int, key: Any = None) -> list[dict[str, Any]]
             row["error"] = "the reveal names no trace"
         else:
             row["ok"] = False
-            key = bytes(d.registry.functions.getNode(st["node"]).call()[3])
+            signing = bytes(d.registry.functions.getNode(st["node"]).call()[3])
             try:
-                fetch_trace(uri.rsplit("/trace/", 1)[0], trace.split(":", 1)[1], key)
+                fetch_trace(uri.rsplit("/trace/", 1)[0], trace.split(":", 1)[1], signing)
                 row["ok"] = True
             except TraceError as exc:
                 row["error"] = str(exc)

@@ -157,6 +157,11 @@ def train(
 
     # Resume: the given payload, else the newest intact checkpoint, else write step 0.
     found = latest_valid(workdir) if start_from is None else (None, start_from)
+    if distributed:
+        # Every rank decides from the same files: without this, a slow rank could find the step-0
+        # checkpoint rank 0 writes next, take the resume path alone and run collectives the
+        # others do not (loading a sharded optimizer state is one).
+        dist.barrier()
     sharded = distributed and spec.scale.strategy == "fsdp"
     if found is not None:
         step = restore(model, opt, found[1])
