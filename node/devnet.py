@@ -214,7 +214,7 @@ class Devnet:
         d = d or self.deployment()
         return {t: TaskStatus(int(d.market.functions.getTask(t).call()[1])) for t in ids}
 
-    def wait(self, ids: Sequence[int], *, timeout: float = 600,
+    def wait(self, ids: Sequence[int], *, timeout: float = 600, poll: float = 1.0,
              progress: Callable[[dict[int, TaskStatus]], None] | None = None) -> dict[int, TaskStatus]:
         """Wait until every task in ``ids`` is settled, refunded or expired (or ``timeout``)."""
         d = self.deployment()
@@ -225,7 +225,7 @@ class Devnet:
                 progress(st)
             if all(s in _FINAL for s in st.values()) or time.monotonic() > deadline:
                 return st
-            time.sleep(1.0)
+            time.sleep(poll)
 
     def report(self, ids: Sequence[int]) -> dict[str, Any]:
         """Outcome, audit and accounting of ``ids``: statuses per kind, audits, conservation, earnings."""

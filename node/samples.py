@@ -87,13 +87,13 @@ def samples(
             elif kind == "neuro-symbolic":
                 out.append(Sample(kind, _family(i, "none" if cheap else "owl-rl")))
             elif kind == "training":
-                spec = {"model": "tiny", "steps": 8, "batch_size": 4, "checkpoint_interval": 4, "seed": i,
+                job = {"model": "tiny", "steps": 8, "batch_size": 4, "checkpoint_interval": 4, "seed": i,
                         "optimizer": {"lr": 3e-3}, "schedule": {"warmup_steps": 2}, "eval_batches": 2}
-                out.append(Sample(kind, _dump(spec)))
+                out.append(Sample(kind, _dump(job)))
             elif kind == "spiking":
-                spec = {"network": {"neurons": 2000, "seed": i}, "text": "hi", "warmup_steps": 50,
+                net = {"network": {"neurons": 2000, "seed": i}, "text": "hi", "warmup_steps": 50,
                         "steps_per_char": 10, "reply_chars": 2}
-                out.append(Sample(kind, _dump(spec)))
+                out.append(Sample(kind, _dump(net)))
             else:
                 raise ValueError(f"kinds: unknown kind {kind!r}")
     return out

@@ -83,9 +83,9 @@ contract Params {
         if (key == Key.MinStake) return (1, type(uint128).max);
         if (key == Key.UnbondingDelay) return (0, 365 days);
         if (key == Key.DefaultRedundancy) return (1, 15);
-        if (key == Key.CommitWindow) return (10 seconds, 30 days);
-        if (key == Key.RevealWindow) return (10 seconds, 30 days);
-        if (key == Key.ChallengeWindow) return (5 seconds, 7 days);
+        if (key == Key.CommitWindow) return (2 seconds, 30 days);
+        if (key == Key.RevealWindow) return (2 seconds, 30 days);
+        if (key == Key.ChallengeWindow) return (2 seconds, 7 days);
         if (key == Key.SlashBps) return (0, 10_000);
         if (key == Key.ProtocolFeeBps) return (0, 2_000);
         return (0, type(uint128).max); // ProposerBond

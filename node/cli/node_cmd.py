@@ -185,6 +185,7 @@ def run_cmd(
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
         ensure_registered(d, sender, identity.public_bytes(key), daemon.endpoint, cfg, yes)
+        daemon.approve_bonds()
         c.err.print(f"node {sender.address} running; traces at {daemon.endpoint}")
         daemon.run(stop)
     finally:

@@ -34,6 +34,11 @@ __all__ = ["DEFAULT_TIMEOUTS", "REASONING_KINDS", "Executor", "ExecutorError", "
 
 REASONING_KINDS = frozenset({TaskKind.REACT, TaskKind.REWOO, TaskKind.MCTS, TaskKind.NEURO_SYMBOLIC})
 
+#: Kinds whose runs take milliseconds: up to :data:`BATCH` of them share one Ray call, since
+#: Ray's own cost per call (a few ms) would otherwise be most of the work.
+BATCHED_KINDS = frozenset({TaskKind.MCTS, TaskKind.NEURO_SYMBOLIC})
+BATCH = 16
+
 DEFAULT_TIMEOUTS: dict[TaskKind, float] = {
     TaskKind.REACT: 300.0,
     TaskKind.REWOO: 300.0,
@@ -131,10 +136,18 @@ def execute(task_id: int, kind: TaskKind, spec: bytes, workdir: Path) -> Outcome
 
 
 def _remote_execute(
-    task_id: int, kind: int, spec: bytes, workdir: str, start_log: Any
-) -> Outcome:  # pragma: no cover - runs in a Ray worker
-    start_log.mark.remote(task_id)
-    return execute(task_id, TaskKind(kind), spec, Path(workdir))
+    items: list[tuple[int, int, bytes]], workdir: str, start_log: Any
+) -> list[Outcome]:  # pragma: no cover - runs in a Ray worker
+    start_log.mark.remote([task_id for task_id, _, _ in items])
+    return [execute(task_id, TaskKind(kind), spec, Path(workdir)) for task_id, kind, spec in items]
+
+
+def _warm_up() -> None:  # pragma: no cover - runs in a Ray worker
+    """Import what tasks need, so the first real task on this worker does not pay for it (~1 s)."""
+    import agents.run  # noqa: F401
+    import reasoning.kg  # noqa: F401
+
+    time.sleep(0.5)  # hold the CPU a moment, so that each warm-up lands on its own worker
 
 
 class _StartLog:
@@ -143,8 +156,8 @@ class _StartLog:
     def __init__(self) -> None:
         self._started: list[int] = []
 
-    def mark(self, task_id: int) -> None:
-        self._started.append(task_id)
+    def mark(self, task_ids: list[int]) -> None:
+        self._started.extend(task_ids)
 
     def drain(self) -> list[int]:
         started, self._started = self._started, []
@@ -220,6 +233,9 @@ class Executor:
         self._start_log: Any = actor.remote()
         # Wait for the actor here, once, rather than inside the first poll.
         ray.get(self._start_log.drain.remote())
+        # Warm every CPU's worker in the background (imports take about a second per process).
+        warm: Any = ray.remote(num_cpus=1, max_retries=0)(_warm_up)
+        self._warming = [warm.remote() for _ in range(min(int(ray.cluster_resources().get("CPU", 1)), 8))]
         self._waiting: deque[_Task] = deque()
         self._running: dict[int, _Task] = {}
         self._ready: list[Outcome] = []
@@ -325,18 +341,30 @@ class Executor:
 
     def _dispatch(self) -> None:
         while self._waiting and len(self._running) < self.max_in_flight:
-            task = self._waiting.popleft()
+            batch = [self._waiting.popleft()]
+            if batch[0].kind in BATCHED_KINDS and batch[0].gpus == 0:
+                while (
+                    len(batch) < BATCH
+                    and self._waiting
+                    and self._waiting[0].kind in BATCHED_KINDS
+                    and self._waiting[0].gpus == 0
+                    and len(self._running) + len(batch) < self.max_in_flight
+                ):
+                    batch.append(self._waiting.popleft())
+            task = batch[0]
             num_cpus = 1.0
             if task.kind is TaskKind.TRAINING and b'"workers"' in task.spec:
                 # A Ray Train job reserves its own workers; the task that drives it must not
                 # hold a CPU they need, or a small cluster deadlocks.
                 num_cpus = 0.0 if _train_workers(task.spec) > 1 else 1.0
             options: dict[str, Any] = {"num_cpus": num_cpus, "num_gpus": task.gpus, "max_retries": 0}
-            task.ref = self._fn.options(**options).remote(
-                task.task_id, int(task.kind), task.spec, str(self.workdir), self._start_log
+            ref = self._fn.options(**options).remote(
+                [(t.task_id, int(t.kind), t.spec) for t in batch], str(self.workdir), self._start_log
             )
-            task.submitted = time.monotonic()
-            self._running[task.task_id] = task
+            now = time.monotonic()
+            for t in batch:
+                t.ref, t.submitted = ref, now
+                self._running[t.task_id] = t
 
     # -- collecting ----------------------------------------------------------------------
 
@@ -368,36 +396,49 @@ class Executor:
         if not self._running:
             return
         ray = self._ray
-        refs = [t.ref for t in self._running.values()]
+        refs = list({id(t.ref): t.ref for t in self._running.values()}.values())  # a batch shares one ref
         done, _ = ray.wait(refs, num_returns=1, timeout=max(0.0, wait), fetch_local=True)
         if done:
             done, _ = ray.wait(refs, num_returns=len(refs), timeout=0, fetch_local=True)
-        by_ref = {t.ref: t for t in self._running.values()}
+        by_ref: dict[Any, list[_Task]] = {}
+        for t in self._running.values():
+            by_ref.setdefault(t.ref, []).append(t)
         for ref in done:
-            task = by_ref[ref]
-            del self._running[task.task_id]
-            self._ready.append(self._result_of(task))
+            tasks = by_ref.get(ref, [])
+            for t in tasks:
+                del self._running[t.task_id]
+            self._ready.extend(self._results_of(ref, tasks))
 
-    def _result_of(self, task: _Task) -> Outcome:
+    def _results_of(self, ref: Any, tasks: list[_Task]) -> list[Outcome]:
+        """One outcome per task of the Ray call ``ref`` (a failed call fails each of its tasks)."""
         from ray import exceptions as rex
 
-        elapsed = time.monotonic() - (task.started or task.submitted)
+        now = time.monotonic()
+
+        def failed(message: str, error_type: str) -> list[Outcome]:
+            return [
+                outcome_from_failure(t.task_id, t.kind.label, message, now - (t.started or t.submitted),
+                                     error_type=error_type)
+                for t in tasks
+            ]
+
         try:
-            outcome = self._ray.get(task.ref)
+            outcomes = self._ray.get(ref)
         except rex.TaskCancelledError:
-            return outcome_from_failure(
-                task.task_id, task.kind.label, "the task was cancelled", elapsed, error_type="TaskCancelled"
-            )
+            return failed("the task was cancelled", "TaskCancelled")
         except (rex.WorkerCrashedError, rex.NodeDiedError, rex.OutOfMemoryError) as exc:
-            message = f"the Ray worker running the task died: {_first_line(exc)}"
-            return outcome_from_failure(task.task_id, task.kind.label, message, elapsed, error_type="WorkerCrashed")
+            return failed(f"the Ray worker running the task died: {_first_line(exc)}", "WorkerCrashed")
         except rex.RayError as exc:
-            message = f"the task failed in Ray: {_first_line(exc)}"
-            return outcome_from_failure(task.task_id, task.kind.label, message, elapsed, error_type=type(exc).__name__)
-        if not isinstance(outcome, Outcome):
-            message = f"the worker returned {type(outcome).__name__}, expected an Outcome"
-            return outcome_from_failure(task.task_id, task.kind.label, message, elapsed, error_type="WorkerCrashed")
-        return outcome
+            return failed(f"the task failed in Ray: {_first_line(exc)}", type(exc).__name__)
+        by_id = {o.task_id: o for o in outcomes if isinstance(o, Outcome)} if isinstance(outcomes, list) else {}
+        out = []
+        for t in tasks:
+            o = by_id.get(t.task_id)
+            if o is None:
+                o = outcome_from_failure(t.task_id, t.kind.label, "the worker returned no Outcome for the task",
+                                         now - (t.started or t.submitted), error_type="WorkerCrashed")
+            out.append(o)
+        return out
 
     def _mark_started(self) -> None:
         if not any(t.started is None for t in self._running.values()):
@@ -412,15 +453,21 @@ class Executor:
         self._mark_started()
         now = time.monotonic()
         for task in list(self._running.values()):
+            if task.task_id not in self._running:
+                continue  # failed with its batch just now
             if task.started is not None and now - task.started > task.timeout_s:
                 self._ray.cancel(task.ref, force=True)
-                del self._running[task.task_id]
-                message = f"timeout_s: the task ran longer than {task.timeout_s:g} s and was stopped"
-                self._ready.append(
-                    outcome_from_failure(
-                        task.task_id, task.kind.label, message, now - task.started, error_type="TaskTimeout"
+                # Every task of the same Ray call stops with it.
+                for t in [t for t in self._running.values() if t.ref is task.ref]:
+                    del self._running[t.task_id]
+                    message = f"timeout_s: the task ran longer than {task.timeout_s:g} s and was stopped"
+                    if t is not task:
+                        message = f"stopped with task {task.task_id} of the same batch, which ran past its timeout"
+                    self._ready.append(
+                        outcome_from_failure(
+                            t.task_id, t.kind.label, message, now - (t.started or now), error_type="TaskTimeout"
+                        )
                     )
-                )
 
     def _next_expiry(self) -> float:
         started = [t.started + t.timeout_s for t in self._running.values() if t.started is not None]

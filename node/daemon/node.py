@@ -44,6 +44,9 @@ __all__ = ["ChainClock", "NodeDaemon", "salt_secret"]
 
 log = logging.getLogger("nashnet.node")
 
+#: Tasks settled per transaction (about 50k gas each: 250 fit well inside a 30M-gas block).
+SETTLE_CHUNK = 250
+
 _RETRYABLE = (RpcUnreachable, TransactionTimeout, ConnectionError, TimeoutError, OSError)
 
 
@@ -171,6 +174,11 @@ class NodeDaemon:
         self._rebuild_view()
         log.info("node %s: trace server %s, state %s", self.me, self.server.url, self.state_dir)
 
+    def approve_bonds(self) -> None:
+        """Let the market take proposer bonds from this node without an approval per round."""
+        if int(self.d.token.functions.allowance(self.me, self.d.market.address).call()) < 2**255:
+            self._send("approve", self.d.token.functions.approve(self.d.market.address, 2**256 - 1))
+
     def _rebuild_view(self) -> None:
         self.view = MarketView()
         for e in self.chainlog.events():
@@ -255,9 +263,9 @@ class NodeDaemon:
         return self._nodes
 
     def designated(self, round_: int) -> str | None:
-        """The node whose turn it is to act for ``round_``."""
+        """The node whose turn it is to act for ``round_`` (checksummed address)."""
         nodes = self.nodes()
-        return str(nodes[round_ % len(nodes)].id) if nodes else None
+        return Web3.to_checksum_address(str(nodes[round_ % len(nodes)].id)) if nodes else None
 
     def _my_turn(self, round_: int, since: float, grace: float) -> bool:
         return self.designated(round_) == self.me or time.monotonic() - since >= grace
@@ -283,9 +291,11 @@ class NodeDaemon:
     def _round_step(self) -> None:
         r = self.view.current_round
         rv = self.view.rounds.get(r)
-        self._seen_round_at.setdefault(r, time.monotonic())
         if rv is None:
-            self._maybe_propose(r)
+            if self.view.open_tasks():
+                # The others' grace runs from when there was something to propose.
+                self._seen_round_at.setdefault(r, time.monotonic())
+                self._maybe_propose(r)
             return
         if not rv.pending:
             return
@@ -300,8 +310,6 @@ class NodeDaemon:
                 self._send("finalize", self.d.market.functions.finalize(r, tasks))
 
     def _maybe_propose(self, r: int) -> None:
-        if not self.view.open_tasks():
-            return
         if not self._my_turn(r, self._seen_round_at[r], self.cfg.propose_grace):
             return
         # Every open task below nextTaskId is in the game the watchers check: be synced to it.
@@ -316,7 +324,8 @@ class NodeDaemon:
         mapping = {str(n): [int(t) for t in ts] for n, ts in allocation.by_node().items()}
         bond = int(self.d.params.functions.proposerBond().call())
         if bond and int(self.d.token.functions.allowance(self.me, self.d.market.address).call()) < bond:
-            self._send("approve", self.d.token.functions.approve(self.d.market.address, bond))
+            # One approval covers this node's bonds from now on: a round saves a block.
+            self._send("approve", self.d.token.functions.approve(self.d.market.address, 2**256 - 1))
         payload = [(Web3.to_checksum_address(n), ts) for n, ts in mapping.items() if ts]
         if self._send("propose", self.d.market.functions.proposeAllocation(r, payload)):
             log.info("round %d: proposed %d pairs for %d tasks", r, len(allocation), len(self.view.open_tasks()))
@@ -480,8 +489,8 @@ class NodeDaemon:
                 due.append((t, nodes))
         if not due:
             return
-        for start in range(0, len(due), 100):
-            chunk = due[start : start + 100]
+        for start in range(0, len(due), SETTLE_CHUNK):
+            chunk = due[start : start + SETTLE_CHUNK]
             fn = self.d.market.functions.settleMany([t for t, _ in chunk], [n for _, n in chunk])
             if self._send("settle", fn):
                 log.info("settled %d tasks", len(chunk))
@@ -489,10 +498,10 @@ class NodeDaemon:
     def _expire_step(self) -> None:
         now = self.clock.now()
         for t in self.view.open_tasks():
-            if t.deadline < now and self._my_turn(
-                self.view.current_round, self._seen_round_at[self.view.current_round], self.cfg.settle_grace
-            ):
-                self._send("expire", self.d.market.functions.expire(t.id))
+            if t.deadline < now:
+                since = self._seen_round_at.setdefault(-(10**9) - t.id, time.monotonic())
+                if self._my_turn(t.id, since, self.cfg.settle_grace):
+                    self._send("expire", self.d.market.functions.expire(t.id))
 
     def _claim_step(self) -> None:
         if time.monotonic() - self._last_claim < 5:

@@ -91,8 +91,8 @@ def test_params_only_governance(system: System) -> None:
     [
         (g.ParamKey.MIN_STAKE, 0, 1, 2**128 - 1),
         (g.ParamKey.DEFAULT_REDUNDANCY, 16, 1, 15),
-        (g.ParamKey.COMMIT_WINDOW, 9, 10, 30 * 86400),
-        (g.ParamKey.CHALLENGE_WINDOW, 8 * 86400, 5, 7 * 86400),
+        (g.ParamKey.COMMIT_WINDOW, 1, 2, 30 * 86400),
+        (g.ParamKey.CHALLENGE_WINDOW, 8 * 86400, 2, 7 * 86400),
         (g.ParamKey.SLASH_BPS, 10_001, 0, 10_000),
         (g.ParamKey.PROTOCOL_FEE_BPS, 2_001, 0, 2_000),
     ],
