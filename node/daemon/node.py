@@ -136,7 +136,11 @@ class NodeDaemon:
             host=cfg.host,
             port=cfg.port,
             address=self.me,
-            extra_routes={"/status": self._status_route, "/metrics": self._metrics_route},
+            extra_routes={
+                "/status": self._status_route,
+                "/metrics": self._metrics_route,
+                "/dashboard": self._dashboard_route,
+            },
         )
         self._executor = executor
         self._own_executor = executor is None
@@ -541,6 +545,23 @@ class NodeDaemon:
 
     def _status_route(self) -> tuple[int, str, bytes]:
         return 200, "application/json", json.dumps(self.status()).encode()
+
+    def _dashboard_route(self) -> tuple[int, str, bytes]:
+        """A small HTML page over :meth:`status`, refreshed every 2 s."""
+        from html import escape
+
+        st = self.status()
+        rows = "".join(
+            f"<tr><th>{escape(str(k))}</th><td>{escape(json.dumps(v))}</td></tr>" for k, v in st.items()
+        )
+        page = (
+            "<!doctype html><html><head><meta charset='utf-8'><meta http-equiv='refresh' content='2'>"
+            f"<title>nashnet node {escape(self.me)}</title><style>body{{font-family:sans-serif}}"
+            "th{text-align:left;padding-right:1em}td{font-family:monospace}</style></head><body>"
+            f"<h1>nashnet node</h1><table>{rows}</table>"
+            "<p><a href='/metrics'>metrics</a> · <a href='/status'>status (JSON)</a></p></body></html>"
+        )
+        return 200, "text/html; charset=utf-8", page.encode()
 
     def _metrics_route(self) -> tuple[int, str, bytes]:
         return 200, "text/plain; version=0.0.4", generate_latest(self.metrics.registry)

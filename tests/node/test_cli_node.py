@@ -119,6 +119,16 @@ def test_private_task_is_sealed_on_chain_and_opened_by_its_requester(
                 break
             assert time.monotonic() < deadline, status
             time.sleep(1)
+        import urllib.request
+
+        base = f"http://127.0.0.1:{net.nodes[0].port}"
+        with urllib.request.urlopen(f"{base}/dashboard", timeout=5) as r:
+            page = r.read().decode()
+            assert r.headers["X-Nashnet-Signature"]
+        assert net.nodes[0].address in page and "settled" in page
+        with urllib.request.urlopen(f"{base}/metrics", timeout=5) as r:
+            metrics = r.read().decode()
+        assert 'nashnet_tasks_executed_total{kind="mcts",ok="true"} 1.0' in metrics
     finally:
         net.down()
     code, _, err = run(capsys, "devnet", "status", "--folder", str(tmp_path / "net"))
