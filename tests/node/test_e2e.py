@@ -125,7 +125,7 @@ def test_three_nodes_settle_every_kind_conserve_tokens_and_pass_audit(devnet) ->
         if int(e["args"]["taskId"]) == sample_task and int(e["args"]["kind"]) == Transition.REVEALED:
             node, _, payload = decode(["address", "bytes32", "bytes"], bytes(e["args"]["data"]))
             doc = json.loads(payload)
-            key = bytes(d.registry.functions.getNode(node).call()[3])
+            key = bytes(d.registry.functions.getNode(Web3.to_checksum_address(node)).call()[3])
             trace = fetch_trace(doc["uri"].rsplit("/trace/", 1)[0], doc["trace"].split(":", 1)[1], key)
             assert json.loads(trace)["kind"] == "mcts"
 
