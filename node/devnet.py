@@ -277,8 +277,7 @@ class Devnet:
             "nodes": [asdict(n) for n in self.nodes],
         }
         path = self.folder / STATE_FILE
-        write_atomic(path, json.dumps(data, indent=2))
-        os.chmod(path, 0o600)
+        write_atomic(path, json.dumps(data, indent=2), mode=0o600)  # it holds the keystore password
 
     @classmethod
     def load(cls, folder: Path) -> Devnet:

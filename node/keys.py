@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from eth_account.signers.local import LocalAccount
 from contracts.anvil import dev_accounts
 from contracts.chain import is_local_chain
 from contracts.errors import ConfigError, KeystoreError
+from contracts.files import write_atomic
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -119,18 +119,10 @@ class Keystore:
     def _write_private(self, target: Path, text: str) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         os.chmod(self.directory, 0o700)
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
         try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w") as f:
-                f.write(text)
-                f.flush()
-                os.fsync(f.fileno())
-            os.link(tmp, target)  # fails if the name was taken meanwhile: never overwrite
+            write_atomic(target, text, mode=0o600, exclusive=True)  # never overwrites
         except FileExistsError:
             raise KeystoreError(f"an account file {target} appeared meanwhile; choose another name") from None
-        finally:
-            Path(tmp).unlink(missing_ok=True)
 
 
 def dev_account(index: int, chain_id: int) -> LocalAccount:

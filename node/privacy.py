@@ -21,7 +21,6 @@ replayed as something else. A task's result uses ``task_context(task_id)``, i.e.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -31,6 +30,7 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from contracts.errors import NashnetError
+from contracts.files import write_atomic
 
 __all__ = [
     "ENVELOPE_VERSION",
@@ -92,24 +92,13 @@ def save_reply_key(key: X25519PrivateKey, path: Path, password: str) -> None:
         serialization.PrivateFormat.PKCS8,
         serialization.BestAvailableEncryption(password.encode()),
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(pem)
-            f.flush()
-            os.fsync(f.fileno())
-        # A hard link publishes the complete file and, unlike a rename, fails if the name
-        # was taken meanwhile, so a concurrent writer cannot be overwritten either.
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            raise PrivacyError(
-                f"reply key file {path} already exists; refusing to overwrite it (choose another path)"
-            ) from None
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+        # Published by hard link: a name taken meanwhile, even by a concurrent writer, is never replaced.
+        write_atomic(path, pem, mode=0o600, exclusive=True)
+    except FileExistsError:
+        raise PrivacyError(
+            f"reply key file {path} already exists; refusing to overwrite it (choose another path)"
+        ) from None
 
 
 def load_reply_key(path: Path, password: str) -> X25519PrivateKey:

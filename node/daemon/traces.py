@@ -18,10 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 import socket
-import tempfile
 import threading
 import urllib.error
 import urllib.request
@@ -36,6 +34,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from contracts.errors import NashnetError
+from contracts.files import write_atomic
 
 __all__ = [
     "MAX_TRACE_BYTES",
@@ -110,17 +109,7 @@ class TraceStore:
         path = self.root / trace_hash
         if path.exists():
             return trace_hash
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=".trace")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, data)
         return trace_hash
 
     def get(self, trace_hash: str) -> bytes | None:
