@@ -30,7 +30,7 @@ from contracts.deploy import ParamsConfig
 from contracts.errors import ChainError, ConfigError
 from contracts.files import write_atomic
 from contracts.kinds import TaskKind
-from contracts.market import TaskStatus, submit_tasks
+from contracts.market import TaskStatus, Transition, submit_tasks, transitions
 from node.keys import Keystore, dev_account
 from node.samples import Sample
 from node.scenario import run_scenario
@@ -252,6 +252,7 @@ class Devnet:
         return {
             "tasks": len(ids),
             "by_kind": by_kind,
+            "answers": {str(t): _winning_answer(d, t) for t in ids} if len(ids) <= 50 else {},
             "audits_verified": audits_ok,
             "supply": supply,
             "held_by_known_accounts": held,
@@ -310,6 +311,29 @@ class Devnet:
         state = self.folder / STATE_FILE
         if state.exists():
             state.unlink()
+
+
+def _winning_answer(d: Deployment, task_id: int) -> str | None:
+    """The answer the majority revealed for a settled task (None when refunded, sealed or not JSON)."""
+    from eth_abi import decode
+
+    steps = transitions(d, task_id)
+    settled = [data for kind, data, _ in steps if kind == Transition.SETTLED]
+    if not settled:
+        return None
+    winner = bytes(decode(["bytes32"], settled[-1][:32])[0])
+    for kind, data, _ in steps:
+        if kind != Transition.REVEALED:
+            continue
+        _, result_hash, payload = decode(["address", "bytes32", "bytes"], data)
+        if bytes(result_hash) == winner:
+            try:
+                doc = json.loads(payload)
+            except (ValueError, UnicodeDecodeError):
+                return None
+            answer = doc.get("answer") if isinstance(doc, dict) else None
+            return None if answer is None else str(answer)
+    return None
 
 
 def _alive(pid: int) -> bool:

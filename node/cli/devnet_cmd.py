@@ -50,6 +50,11 @@ def up_cmd(
     port: int | None = typer.Option(None, "--port", help="anvil port (default: a free one)."),
     detach: bool = typer.Option(False, "--detach", "--keep", help="Leave the devnet running; stop it with `down`."),
     timeout: float = typer.Option(900, "--timeout", help="Seconds to wait for the samples to settle."),
+    challenge_window: int = typer.Option(5, "--challenge-window", min=2, help="Seconds to challenge a proposal."),
+    commit_window: int = typer.Option(
+        180, "--commit-window", min=2, help="Seconds to commit results (room for a language-model task)."
+    ),
+    reveal_window: int = typer.Option(15, "--reveal-window", min=2, help="Seconds to reveal results."),
     folder: Path | None = FolderOpt,
     as_json: bool = c.JsonOpt,
 ) -> None:
@@ -57,7 +62,7 @@ def up_cmd(
 
     Example: nashnet devnet up --nodes 3 --samples 2
     """
-    from node.devnet import Devnet
+    from node.devnet import Devnet, devnet_params
 
     wanted = tuple(k.strip() for k in kinds.split(",") if k.strip())
     for k in wanted:
@@ -67,7 +72,8 @@ def up_cmd(
     def say(m: str) -> None:
         c.err.print(f"[dim]•[/dim] {m}")
 
-    net = Devnet.up(target, nodes=nodes, port=port, say=say)
+    params = devnet_params(challenge=challenge_window, commit=commit_window, reveal=reveal_window)
+    net = Devnet.up(target, nodes=nodes, port=port, params=params, say=say)
     ok = False
     try:
         c.err.print(f"devnet up: anvil {net.rpc_url}, manifest {net.manifest_path}, {nodes} nodes")
@@ -109,6 +115,13 @@ def _print_summary(summary: dict[str, Any]) -> None:
     for kind, counts in summary.get("by_kind", {}).items():
         table.add_row(kind, *(str(counts.get(k, 0)) for k in ("settled", "refunded", "expired")))
     c.out.print(table)
+    answers = summary.get("answers") or {}
+    if answers:
+        results = Table("task", "answer the nodes agreed on", title="answers")
+        for tid, answer in answers.items():
+            text = "—" if answer is None else (answer if len(answer) <= 70 else answer[:67] + "...")
+            results.add_row(tid, text)
+        c.out.print(results)
     if "audits_verified" in summary:
         c.out.print(f"audit heads verified: {summary['audits_verified']} of {summary['tasks']}; "
                     f"tokens conserved: {summary['conserved']}")

@@ -26,7 +26,8 @@ def test_scenario_in_process() -> None:
 
 @pytest.mark.integration
 def test_devnet_up_on_anvil(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["devnet", "up", "--nodes", "3", "--samples", "1", "--kinds", "mcts", "--json"])
+    args = ["--nodes", "3", "--samples", "1", "--kinds", "mcts", "--commit-window", "15", "--json"]
+    code = main(["devnet", "up", *args])
     out = capsys.readouterr().out
     assert code == 0
     summary = json.loads(out.strip().splitlines()[-1])
@@ -34,6 +35,8 @@ def test_devnet_up_on_anvil(home: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert len(summary["nodes"]) == 3
     assert summary["by_kind"] == {"mcts": {"settled": 1}}
     assert summary["audits_verified"] == 1 and summary["conserved"]
+    (answer,) = summary["answers"].values()  # the Game of 24 expression the three nodes agreed on
+    assert set(answer) <= set("0123456789+-*/() ") and eval(answer) == 24  # noqa: S307
     assert Path(summary["manifest"]).is_file()
     # Nothing it started is left running.
     assert not (Path(summary["folder"]) / "devnet.json").exists()
