@@ -57,6 +57,9 @@ class NodeConfig(BaseModel):
     commit_margin: float = Field(
         0.25, gt=0, lt=1, description="Commit what is done once this fraction of the commit window is left."
     )
+    commit_margin_max: float = Field(
+        20.0, ge=2, description="...but never more than this many seconds before the commit deadline."
+    )
     settle_grace: float = Field(4.0, ge=0, description="Seconds a non-designated node waits before settling.")
     propose_grace: float = Field(4.0, ge=0, description="Seconds a node waits for the round's designated proposer.")
     timeouts: dict[str, float] = Field(default_factory=dict, description="kind label -> seconds.")

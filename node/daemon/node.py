@@ -424,7 +424,8 @@ class NodeDaemon:
             if self.me in rv.committed:  # committed by an earlier run whose record was lost
                 continue
             done = self.store.outcomes(mine)
-            closing = now >= rv.commit_deadline - max(2, int(window * self.cfg.commit_margin))
+            margin = max(2, min(int(window * self.cfg.commit_margin), int(self.cfg.commit_margin_max)))
+            closing = now >= rv.commit_deadline - margin
             if len(done) < len(mine) and not closing and not final:
                 continue
             if not done:

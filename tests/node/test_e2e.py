@@ -99,7 +99,7 @@ def devnet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201 - g
 
 def test_three_nodes_settle_every_kind_conserve_tokens_and_pass_audit(devnet) -> None:  # noqa: ANN001
     # The commit window leaves room for the language-model runs, tens of seconds each on a loaded CPU.
-    net = devnet(nodes=3, params=devnet_params(challenge=5, commit=240, reveal=15), capacity=400)
+    net = devnet(nodes=3, params=devnet_params(challenge=5, commit=300, reveal=15), capacity=400)
     items = samples(PER_KIND, kinds=("mcts", "neuro-symbolic", "training", "spiking"))
     items += samples(LM_PER_KIND, kinds=("react", "rewoo"))
     ids = net.submit(items)
