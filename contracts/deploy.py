@@ -38,6 +38,7 @@ class ParamsConfig(BaseModel):
     slash_bps: int = Field(1_000, ge=0, le=10_000)
     protocol_fee_bps: int = Field(100, ge=0, le=2_000)
     proposer_bond: int = Field(100 * TOKEN, ge=0)
+    challenge_reward_bps: int = Field(5_000, ge=0, le=9_000)
 
     def as_tuple(self) -> tuple[int, ...]:
         """The values in the order of ``Params.Init``."""
@@ -51,6 +52,7 @@ class ParamsConfig(BaseModel):
             self.slash_bps,
             self.protocol_fee_bps,
             self.proposer_bond,
+            self.challenge_reward_bps,
         )
 
 

@@ -29,6 +29,7 @@ class ParamKey(IntEnum):
     SLASH_BPS = 6
     PROTOCOL_FEE_BPS = 7
     PROPOSER_BOND = 8
+    CHALLENGE_REWARD_BPS = 9
 
     @classmethod
     def parse(cls, name: str) -> ParamKey:

@@ -255,6 +255,12 @@ contract NodeRegistry is AccessControl, ReentrancyGuard {
         return _nodes[operator].stake;
     }
 
+    /// @notice Stake of `operator` that a slash can reach: bonded plus unbonding (not yet withdrawn).
+    function slashableOf(address operator) external view returns (uint256) {
+        Node storage node = _nodes[operator];
+        return node.stake + node.unbonding;
+    }
+
     /// @notice Whether `operator` is registered with at least the minimum stake.
     function isActive(address operator) public view returns (bool) {
         Node storage node = _nodes[operator];

@@ -15,7 +15,8 @@ contract Params {
         ChallengeWindow,
         SlashBps,
         ProtocolFeeBps,
-        ProposerBond
+        ProposerBond,
+        ChallengeRewardBps
     }
 
     /// @notice The caller is not the governance address.
@@ -39,9 +40,10 @@ contract Params {
         uint256 slashBps;
         uint256 protocolFeeBps;
         uint256 proposerBond;
+        uint256 challengeRewardBps;
     }
 
-    uint256 private constant _NUM_KEYS = 9;
+    uint256 private constant _NUM_KEYS = 10;
 
     address private immutable _governance;
     uint256[_NUM_KEYS] private _values;
@@ -60,6 +62,7 @@ contract Params {
         _set(Key.SlashBps, init.slashBps);
         _set(Key.ProtocolFeeBps, init.protocolFeeBps);
         _set(Key.ProposerBond, init.proposerBond);
+        _set(Key.ChallengeRewardBps, init.challengeRewardBps);
     }
 
     /// @notice Sets parameter `key` to `value`. Only governance.
@@ -88,7 +91,9 @@ contract Params {
         if (key == Key.ChallengeWindow) return (2 seconds, 7 days);
         if (key == Key.SlashBps) return (0, 10_000);
         if (key == Key.ProtocolFeeBps) return (0, 2_000);
-        return (0, type(uint128).max); // ProposerBond
+        if (key == Key.ProposerBond) return (0, type(uint128).max);
+        // ChallengeRewardBps: below 100 %, so that challenging one's own proposal costs the proposer.
+        return (0, 9_000);
     }
 
     /// @notice Minimum stake, in token base units, for a node to be active.
@@ -134,6 +139,12 @@ contract Params {
     /// @notice Bond posted with an allocation proposal, in token base units.
     function proposerBond() external view returns (uint256) {
         return _values[uint256(Key.ProposerBond)];
+    }
+
+    /// @notice Share of a voided proposal's bond credited to the successful challenger, in basis
+    /// points; the rest goes to the treasury.
+    function challengeRewardBps() external view returns (uint256) {
+        return _values[uint256(Key.ChallengeRewardBps)];
     }
 
     function _set(Key key, uint256 value) private {

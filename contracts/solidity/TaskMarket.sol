@@ -139,6 +139,14 @@ contract TaskMarket is ReentrancyGuardTransient {
     error TaskMarketSettleTooEarly(uint256 taskId, uint256 opensAt, uint256 nowTime);
     error TaskMarketNotExpired(uint256 taskId, uint256 deadline, uint256 nowTime);
     error TaskMarketNothingToClaim(address account);
+    /// @dev `expire` of task `taskId`, which has nodes in the pending proposal of `round`:
+    /// it waits until that round is finalized, challenged or abandoned.
+    error TaskMarketTaskInPendingRound(uint256 taskId, uint256 round);
+    /// @dev A proposal names task `taskId`, whose `deadline` falls before `minDeadline`, the
+    /// end of the challenge window: the round could never allocate it.
+    error TaskMarketDeadlineTooSoon(uint256 taskId, uint256 deadline, uint256 minDeadline);
+    /// @dev `abandon` of `round` before `opensAt` (proposal + challenge window + commit window).
+    error TaskMarketAbandonTooEarly(uint256 round, uint256 opensAt, uint256 nowTime);
 
     /// @notice Task `taskId` moved; `head` = keccak256(abi.encode(previous head, kind, data)).
     event TaskTransition(uint256 indexed taskId, Transition indexed kind, bytes data, bytes32 head);
@@ -146,8 +154,12 @@ contract TaskMarket is ReentrancyGuardTransient {
     event TaskSpec(uint256 indexed taskId, bytes spec);
     /// @notice `proposer` proposed an allocation of `pairs` pairs for `round`.
     event AllocationProposed(uint256 indexed round, address indexed proposer, uint256 pairs, uint256 bond);
-    /// @notice A challenge against `round` succeeded; the bond was credited to `challenger`.
+    /// @notice A challenge against `round` succeeded; `challenger` was credited the governed
+    /// share of the bond (`challengeRewardBps`), the treasury the rest.
     event AllocationChallenged(uint256 indexed round, address indexed challenger, MoveKind kind, address node);
+    /// @notice `caller` voided the proposal of `round`, which nobody finalized in time; its
+    /// `bond` was credited to the treasury.
+    event AllocationAbandoned(uint256 indexed round, address indexed caller, uint256 bond);
     /// @notice `round` became final; results are committed until `commitDeadline`.
     event AllocationFinalized(uint256 indexed round, uint64 commitDeadline, uint64 revealDeadline);
     /// @notice `node` committed to its results of `round`.
@@ -295,10 +307,14 @@ contract TaskMarket is ReentrancyGuardTransient {
         return submitTask(specHash, spec, kind, reward, redundancy, minRedundancy, deadline);
     }
 
-    /// @notice Refunds an open task whose deadline passed. Anyone may call.
+    /// @notice Refunds an open task whose deadline passed. Anyone may call. A task with nodes
+    /// in the pending proposal waits until that round is finalized, challenged or abandoned.
     function expire(uint256 taskId) external {
         Task storage t = _taskIn(taskId, Status.Open);
         if (block.timestamp <= t.deadline) revert TaskMarketNotExpired(taskId, t.deadline, block.timestamp);
+        // `t.round` is set only by a proposal, and the current round advances once its
+        // proposal is finalized or voided: equal means the proposal is still pending.
+        if (t.round == _currentRound) revert TaskMarketTaskInPendingRound(taskId, t.round);
         t.status = Status.Expired;
         uint256 reward = t.reward;
         _escrowed -= reward;
@@ -309,11 +325,14 @@ contract TaskMarket is ReentrancyGuardTransient {
     // ------------------------------------------------------------------- rounds
 
     /// @notice Proposes the allocation of `round` (the current one), posting the proposer bond.
-    /// Every named task must be open; a pair may appear once.
+    /// Every named task must be open, with a deadline no earlier than the end of the challenge
+    /// window; a pair may appear once.
     function proposeAllocation(uint256 round, Assignment[] calldata assignments) external nonReentrant {
         if (round != _currentRound) revert TaskMarketWrongRound(round, _currentRound);
         Round storage rd = _rounds[round];
         if (rd.proposer != address(0)) revert TaskMarketRoundAlreadyProposed(round, rd.proposer);
+        // A task past its deadline at the earliest finalize could never be allocated by this round.
+        uint256 minDeadline = block.timestamp + _params.challengeWindow();
         uint256 pairs;
         for (uint256 a = 0; a < assignments.length; ++a) {
             address node = assignments[a].node;
@@ -321,6 +340,7 @@ contract TaskMarket is ReentrancyGuardTransient {
             for (uint256 j = 0; j < ids.length; ++j) {
                 uint256 id = ids[j];
                 Task storage t = _taskIn(id, Status.Open);
+                if (t.deadline < minDeadline) revert TaskMarketDeadlineTooSoon(id, t.deadline, minDeadline);
                 (bytes32 key, uint256 bit) = _bit(round, node, id);
                 uint256 word = _assigned[key];
                 if (word & bit != 0) revert TaskMarketDuplicateAssignment(node, id);
@@ -347,8 +367,9 @@ contract TaskMarket is ReentrancyGuardTransient {
         if (bond > 0) _token.safeTransferFrom(msg.sender, address(this), bond);
     }
 
-    /// @notice Proves the proposal of the current round wrong with `move`; the bond goes to
-    /// the caller (as a credit) and the tasks roll to the next round.
+    /// @notice Proves the proposal of the current round wrong with `move`; the caller is
+    /// credited `challengeRewardBps` of the bond, the treasury the rest (so that a proposer
+    /// challenging its own proposal loses part of its bond), and the tasks roll to the next round.
     function challenge(uint256 round, Move calldata move) external {
         Round storage rd = _pending(round);
         uint256 closes = rd.proposedAt + _params.challengeWindow();
@@ -356,15 +377,33 @@ contract TaskMarket is ReentrancyGuardTransient {
         if (!checkMove(round, move)) revert TaskMarketChallengeFailed(round, move.kind, move.node);
         rd.voided = true;
         uint256 bond = rd.bond;
+        uint256 reward = (bond * _params.challengeRewardBps()) / _BPS;
         _bonds -= bond;
-        _credit(msg.sender, bond);
+        _credit(msg.sender, reward);
+        _credit(_treasury, bond - reward);
         _currentRound = round + 1;
         emit AllocationChallenged(round, msg.sender, move.kind, move.node);
     }
 
+    /// @notice Voids the proposal of `round` that nobody finalized within the challenge window
+    /// plus the commit window after it was proposed, so that the market is never stuck behind
+    /// it. Anyone may call. The bond is credited to the treasury; the tasks roll to the next round.
+    function abandon(uint256 round) external {
+        Round storage rd = _pending(round);
+        uint256 opens = rd.proposedAt + _params.challengeWindow() + _params.commitWindow();
+        if (block.timestamp < opens) revert TaskMarketAbandonTooEarly(round, opens, block.timestamp);
+        rd.voided = true;
+        uint256 bond = rd.bond;
+        _bonds -= bond;
+        _credit(_treasury, bond);
+        _currentRound = round + 1;
+        emit AllocationAbandoned(round, msg.sender, bond);
+    }
+
     /// @notice Makes the unchallenged proposal of `round` final once the window is over.
     /// @param taskIds Every task with at least one node in the proposal, ascending. Tasks below
-    /// their minimum redundancy or past their deadline stay open for the next round.
+    /// their minimum redundancy or past their deadline stay open for the next round; a listed
+    /// task that is no longer open counts towards the pairs but is not allocated.
     function finalize(uint256 round, uint256[] calldata taskIds) external {
         Round storage rd = _pending(round);
         uint256 closes = rd.proposedAt + _params.challengeWindow();
@@ -381,10 +420,11 @@ contract TaskMarket is ReentrancyGuardTransient {
             if (id <= previous) revert TaskMarketUnsortedIds(previous, id);
             previous = id;
             Task storage t = _tasks[id];
-            if (t.round != round || t.status != Status.Open) revert TaskMarketNotAssigned(address(0), id);
+            // Status is not checked: no change of a task's status may make finalize impossible.
+            if (t.round != round) revert TaskMarketNotAssigned(address(0), id);
             uint256 n = t.count;
             listed += n;
-            if (n >= t.minRedundancy && block.timestamp <= t.deadline) {
+            if (t.status == Status.Open && n >= t.minRedundancy && block.timestamp <= t.deadline) {
                 t.status = Status.Allocated;
                 _extend(id, Transition.Allocated, abi.encode(round, n, commitDeadline, revealDeadline));
             }
@@ -552,7 +592,8 @@ contract TaskMarket is ReentrancyGuardTransient {
         for (uint256 j = 0; j < nodes.length; ++j) {
             bytes32 v = votes[j];
             if (winners > 0 ? v == winner : v != bytes32(0)) continue;
-            uint256 amount = (_registry.stakeOf(nodes[j]) * bps) / _BPS;
+            // Bonded and unbonding: a node that unstaked after finalize is slashed all the same.
+            uint256 amount = (_registry.slashableOf(nodes[j]) * bps) / _BPS;
             if (amount == 0) continue;
             uint256 taken = _registry.slash(nodes[j], amount, _treasury);
             emit NodeSlashed(taskId, nodes[j], taken);
@@ -687,8 +728,12 @@ contract TaskMarket is ReentrancyGuardTransient {
         if (!rd.finalized) revert TaskMarketNotFinalized(round);
     }
 
+    /// @dev The tasks of `round`'s game: open, existing at the proposal, and allocatable by the
+    /// round (deadline no earlier than the end of its challenge window).
     function _inRound(uint256 round, uint256 id, Task storage t) private view returns (bool) {
-        return t.status == Status.Open && id < _rounds[round].taskLimit;
+        Round storage rd = _rounds[round];
+        return t.status == Status.Open && id < rd.taskLimit
+            && t.deadline >= rd.proposedAt + _params.challengeWindow();
     }
 
     function _count(uint256 round, Task storage t) private view returns (uint256) {

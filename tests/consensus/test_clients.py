@@ -187,7 +187,9 @@ def test_watcher_challenges_a_bad_proposal_and_takes_the_bond(system: System, sp
     verdict = watcher.watch()
     assert verdict.outcome is Outcome.CHALLENGED and verdict.round == 1 and verdict.tx_hash
     assert verdict.move == looked.move and verdict.chain_move == to_chain_move(verdict.move)
-    assert w.m.functions.creditOf(system.address(CHALLENGER)).call() == bond
+    reward = bond * d.params.functions.challengeRewardBps().call() // 10_000
+    assert w.m.functions.creditOf(system.address(CHALLENGER)).call() == reward  # the rest to the treasury
+    assert w.m.functions.creditOf(d.timelock.address).call() == bond - reward
     info = round_info(d, 1)
     assert info.voided and not info.finalized
     assert watcher.watch(1).outcome is Outcome.CLOSED

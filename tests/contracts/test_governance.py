@@ -95,6 +95,7 @@ def test_params_only_governance(system: System) -> None:
         (g.ParamKey.CHALLENGE_WINDOW, 8 * 86400, 2, 7 * 86400),
         (g.ParamKey.SLASH_BPS, 10_001, 0, 10_000),
         (g.ParamKey.PROTOCOL_FEE_BPS, 2_001, 0, 2_000),
+        (g.ParamKey.CHALLENGE_REWARD_BPS, 9_001, 0, 9_000),
     ],
 )
 def test_params_bounds_enforced_on_chain(system: System, key: g.ParamKey, value: int, lo: int, hi: int) -> None:

@@ -63,9 +63,11 @@ def test_every_challenge_type_wins_against_a_bad_allocation(system: System, name
     assert move.verify(instance, alloc), "the Python certificate must accept the move"
     propose_allocation(w.d, system.sender(PROPOSER), 1, as_mapping(alloc))
     bond = w.d.params.functions.proposerBond().call()
+    reward = bond * w.d.params.functions.challengeRewardBps().call() // 10_000
     assert check_move(w.d, 1, to_chain(move))
     challenge(w.d, system.sender(CHALLENGER), 1, to_chain(move))
-    assert w.m.functions.creditOf(system.address(CHALLENGER)).call() == bond
+    assert w.m.functions.creditOf(system.address(CHALLENGER)).call() == reward
+    assert w.m.functions.creditOf(w.d.timelock.address).call() == bond - reward
     assert w.m.functions.getRound(1).call()[2] is True  # voided
     assert w.m.functions.currentRound().call() == 2
     ev = w.m.events.AllocationChallenged().get_logs(from_block=0)[-1]["args"]

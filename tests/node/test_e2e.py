@@ -35,7 +35,8 @@ def _events(d, name: str) -> list:  # noqa: ANN001 - deployment
 def expected_credits(d) -> dict[str, int]:  # noqa: ANN001 - deployment
     """Every account's credits recomputed from the audit trail, independently of the contract's books:
     (share - fee) per settled task to each node whose revealed hash won, refunds to requesters,
-    bonds back to proposers of finalized rounds or to the challenger of voided ones, fees to the treasury."""
+    bonds back to proposers of finalized rounds, of challenged ones the challenge reward share to the
+    challenger and the rest to the treasury, of abandoned ones all to the treasury, fees to the treasury."""
     out: dict[str, int] = {}
 
     def add(a: str, v: int) -> None:
@@ -67,8 +68,13 @@ def expected_credits(d) -> dict[str, int]:  # noqa: ANN001 - deployment
     for e in _events(d, "AllocationFinalized"):
         proposer, bond = proposed[int(e["args"]["round"])]
         add(proposer, bond)
+    reward_bps = int(d.params.functions.challengeRewardBps().call())
     for e in _events(d, "AllocationChallenged"):
-        add(e["args"]["challenger"], proposed[int(e["args"]["round"])][1])
+        bond = proposed[int(e["args"]["round"])][1]
+        add(e["args"]["challenger"], bond * reward_bps // 10_000)
+        add(d.timelock.address, bond - bond * reward_bps // 10_000)
+    for e in _events(d, "AllocationAbandoned"):
+        add(d.timelock.address, int(e["args"]["bond"]))
     return out
 
 
@@ -244,5 +250,5 @@ def test_a_wrong_proposal_is_challenged_by_the_nodes_and_the_tasks_still_settle(
     assert challenge["args"]["challenger"] in {n.address for n in net.nodes}
     final = net.wait(ids, timeout=240)
     assert all(s is TaskStatus.SETTLED for s in final.values()), final
-    assert expected_credits(d) == actual_credits(d)  # the rogue's bond went to the challenger
+    assert expected_credits(d) == actual_credits(d)  # the rogue's bond went to the challenger and the treasury
     assert net.report(ids)["conserved"]

@@ -98,7 +98,8 @@ contract NodeRegistryTest is CheatTest {
                 challengeWindow: 60,
                 slashBps: 1000,
                 protocolFeeBps: 100,
-                proposerBond: 100e18
+                proposerBond: 100e18,
+                challengeRewardBps: 5000
             })
         );
         registry = new NodeRegistry(token, params, address(this));

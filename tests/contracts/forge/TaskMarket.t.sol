@@ -153,7 +153,8 @@ contract TaskMarketTest is CheatTest {
                 challengeWindow: 60,
                 slashBps: 1000,
                 protocolFeeBps: 100,
-                proposerBond: 100e18
+                proposerBond: 100e18,
+                challengeRewardBps: 5000
             })
         );
         registry = new NodeRegistry(token, params, address(this));
