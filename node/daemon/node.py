@@ -274,9 +274,17 @@ class NodeDaemon:
     def _my_turn(self, round_: int, since: float, grace: float) -> bool:
         return self.designated(round_) == self.me or time.monotonic() - since >= grace
 
-    def instance(self, task_limit: int = 0) -> Instance:
-        """The game of the current round from the view (the same integers the contract checks)."""
-        tasks = [Task(t.id, t.kind, t.reward, t.redundancy) for t in self.view.open_tasks(task_limit)]
+    def instance(self, task_limit: int = 0, min_deadline: int = 0) -> Instance:
+        """The game of the current round from the view (the same integers the contract checks).
+
+        Tasks due before ``min_deadline`` (the end of the round's challenge window) are left
+        out: the round could never allocate them, and the contract leaves them out too.
+        """
+        tasks = [
+            Task(t.id, t.kind, t.reward, t.redundancy)
+            for t in self.view.open_tasks(task_limit)
+            if t.deadline >= min_deadline
+        ]
         return Instance(tasks=tasks, nodes=self.nodes())
 
     def proposal(self, round_: int) -> dict[str, list[int]]:
@@ -306,7 +314,7 @@ class NodeDaemon:
         proposed_at, task_limit = self._info(r)
         closes = proposed_at + int(self.d.params.functions.challengeWindow().call())
         if self.cfg.challenge and r not in self._checked and self.clock.now() < closes:
-            self._check(r, task_limit)
+            self._check(r, task_limit, closes)
         if self.clock.now() >= closes:
             since = self._seen_round_at.setdefault(-r, time.monotonic())
             if rv.proposer == self.me or self._my_turn(r, since, self.cfg.propose_grace):
@@ -321,7 +329,9 @@ class NodeDaemon:
         if self.view.tasks and max(self.view.tasks) < next_id - 1:
             return
         t0 = time.perf_counter()
-        allocation = solve(self.instance())
+        # The proposal lands at `now` or later: a task due before now + window could not be allocated.
+        window = int(self.d.params.functions.challengeWindow().call())
+        allocation = solve(self.instance(min_deadline=self.clock.now() + window))
         self.stats["solve_ms"] = self.stats.get("solve_ms", 0) + int((time.perf_counter() - t0) * 1000)
         if len(allocation) == 0:
             return
@@ -334,11 +344,11 @@ class NodeDaemon:
         if self._send("propose", self.d.market.functions.proposeAllocation(r, payload)):
             log.info("round %d: proposed %d pairs for %d tasks", r, len(allocation), len(self.view.open_tasks()))
 
-    def _check(self, r: int, task_limit: int) -> None:
+    def _check(self, r: int, task_limit: int, closes: int) -> None:
         self._checked.add(r)
         proposed = self.proposal(r)
         allocation = Allocation.from_pairs((n, t) for n, ts in proposed.items() for t in ts)
-        move = find_profitable_move(self.instance(task_limit), allocation)
+        move = find_profitable_move(self.instance(task_limit, closes), allocation)
         if move is None:
             return
         try:
@@ -502,8 +512,11 @@ class NodeDaemon:
 
     def _expire_step(self) -> None:
         now = self.clock.now()
+        # The contract refuses to expire a task of the pending proposal until its round ends.
+        rv = self.view.rounds.get(self.view.current_round)
+        pending = {t for ts in self.proposal(rv.round).values() for t in ts} if rv and rv.pending else set()
         for t in self.view.open_tasks():
-            if t.deadline < now:
+            if t.deadline < now and t.id not in pending:
                 since = self._seen_round_at.setdefault(-(10**9) - t.id, time.monotonic())
                 if self._my_turn(t.id, since, self.cfg.settle_grace):
                     self._send("expire", self.d.market.functions.expire(t.id))
