@@ -12,6 +12,8 @@ from consensus.clearing import (
     Allocation,
     Instance,
     NoClearingPrices,
+    Node,
+    Task,
     clearing_prices,
     find_challenge,
     optimal,
@@ -98,3 +100,19 @@ def test_generated_instance_determinism() -> None:
     rnd.shuffle(tasks)
     rnd.shuffle(nodes)
     assert solve(inst) == solve(Instance(tasks, nodes))
+
+
+def test_no_per_kind_price_when_at_most_once_binds() -> None:
+    # v = 7, 17, 13, 20; node 0 (c = 0) takes the three best, node 1 (c = 11) can then
+    # only do tasks 3 and 2 once each: task 2 keeps a free slot (Discount needs λ ≥ 13)
+    # while node 1, with spare capacity, must not want the full task 1 (Add needs λ ≤ 11)
+    inst = Instance(
+        [Task(0, 0, 21, 3), Task(1, 0, 17, 1), Task(2, 0, 39, 3), Task(3, 0, 40, 2)],
+        [Node(0, 3, {0: 0}), Node(1, 5, {0: 11})],
+    )
+    best = optimal(inst, method="explicit")
+    assert best.welfare == 61 and best.pairs is not None
+    for lam in range(0, 25):
+        assert find_challenge(inst, Allocation.of(best.pairs, {0: lam})) is not None
+    with pytest.raises(NoClearingPrices):
+        solve(inst)
