@@ -108,7 +108,7 @@ class MarketView:
             r = int(args["round"])
             self.rounds[r] = RoundView(r, Web3.to_checksum_address(args["proposer"]), int(args["pairs"]), block)
             self.current_round = max(self.current_round, r)
-        elif name == "AllocationChallenged":
+        elif name in ("AllocationChallenged", "AllocationAbandoned"):
             r = int(args["round"])
             if r in self.rounds:
                 self.rounds[r].voided = True

@@ -65,6 +65,16 @@ def test_a_voided_round_leaves_its_tasks_open_and_moves_the_round_on() -> None:
     assert [t.id for t in v.open_tasks()] == [1]
 
 
+def test_an_abandoned_round_is_voided_like_a_challenged_one() -> None:
+    """F1's escape hatch: after `abandon`, the daemon proposes the next round."""
+    v = MarketView()
+    v.apply("TaskTransition", _submitted(1), 5, 1)
+    v.apply("AllocationProposed", {"round": 1, "proposer": A, "pairs": 1, "bond": 0}, 6, 2)
+    v.apply("AllocationAbandoned", {"round": 1, "caller": B, "bond": 0}, 9, 3)
+    assert v.rounds[1].voided and not v.rounds[1].pending and v.current_round == 2
+    assert [t.id for t in v.open_tasks()] == [1]
+
+
 def test_store_keeps_outcomes_and_commit_records_across_reopen(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     s = NodeStore(path)
