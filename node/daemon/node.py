@@ -296,7 +296,10 @@ class NodeDaemon:
         info = self._round_info.get(round_)
         if info is None or info[0] == 0:
             r = self.d.market.functions.getRound(round_).call()
-            info = (int(r[1]), int(r[7]))  # proposedAt, taskLimit
+            proposed_at = int(r[1])
+            # The window is read once per round, not on every tick.
+            closes = proposed_at + int(self.d.params.functions.challengeWindow().call())
+            info = (proposed_at, int(r[7]), closes)  # proposedAt, taskLimit, end of the window
             self._round_info[round_] = info
         return info
 
@@ -311,8 +314,7 @@ class NodeDaemon:
             return
         if not rv.pending:
             return
-        proposed_at, task_limit = self._info(r)
-        closes = proposed_at + int(self.d.params.functions.challengeWindow().call())
+        _, task_limit, closes = self._info(r)
         if self.cfg.challenge and r not in self._checked and self.clock.now() < closes:
             self._check(r, task_limit, closes)
         if self.clock.now() >= closes:
@@ -513,10 +515,13 @@ class NodeDaemon:
     def _expire_step(self) -> None:
         now = self.clock.now()
         # The contract refuses to expire a task of the pending proposal until its round ends.
+        due = [t for t in self.view.open_tasks() if t.deadline < now]
+        if not due:
+            return
         rv = self.view.rounds.get(self.view.current_round)
         pending = {t for ts in self.proposal(rv.round).values() for t in ts} if rv and rv.pending else set()
-        for t in self.view.open_tasks():
-            if t.deadline < now and t.id not in pending:
+        for t in due:
+            if t.id not in pending:
                 since = self._seen_round_at.setdefault(-(10**9) - t.id, time.monotonic())
                 if self._my_turn(t.id, since, self.cfg.settle_grace):
                     self._send("expire", self.d.market.functions.expire(t.id))
