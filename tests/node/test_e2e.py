@@ -22,9 +22,11 @@ from node.samples import samples
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 _FINAL = {TaskStatus.SETTLED, TaskStatus.REFUNDED, TaskStatus.EXPIRED}
-#: Tasks of each kind without a language model; the two model kinds get a few (each run is tens of seconds on a CPU).
+#: Tasks of each kind without a language model; the two model kinds get one each. Each model
+#: run is tens of seconds on a 2-core CPU, and the v1 game gives every node every model task:
+#: with two of each, one node once missed the commit deadline on the last one.
 PER_KIND = int(os.environ.get("NASHNET_E2E_PER_KIND", "30"))
-LM_PER_KIND = int(os.environ.get("NASHNET_E2E_LM_PER_KIND", "2"))
+LM_PER_KIND = int(os.environ.get("NASHNET_E2E_LM_PER_KIND", "1"))
 
 
 def _events(d, name: str) -> list:  # noqa: ANN001 - deployment
@@ -122,7 +124,8 @@ def test_three_nodes_settle_every_kind_conserve_tokens_and_pass_audit(devnet) ->
     d = net.deployment()
     assert expected_credits(d) == actual_credits(d)
     # Nobody was slashed: every node revealed every task it was given.
-    assert _events(d, "NodeSlashed") == []
+    slashed = _events(d, "NodeSlashed")
+    assert slashed == [], _slash_story(net, slashed)
     # Each node serves the traces it revealed, signed with its registered key.
     from node.daemon.traces import fetch_trace
 
@@ -134,6 +137,22 @@ def test_three_nodes_settle_every_kind_conserve_tokens_and_pass_audit(devnet) ->
             key = bytes(d.registry.functions.getNode(Web3.to_checksum_address(node)).call()[3])
             trace = fetch_trace(doc["uri"].rsplit("/trace/", 1)[0], doc["trace"].split(":", 1)[1], key)
             assert json.loads(trace)["kind"] == "mcts"
+
+
+def _slash_story(net: Devnet, slashed: list) -> str:
+    """Each slash with the slashed node's log lines about that task and its last lines."""
+    by_address = {n.address.lower(): n for n in net.nodes}
+    out = []
+    for e in slashed:
+        tid, address = int(e["args"]["taskId"]), str(e["args"]["node"]).lower()
+        n = by_address.get(address)
+        out.append(f"task {tid}: {address} slashed {int(e['args']['amount'])}")
+        if n is None or not n.log or not Path(n.log).exists():
+            continue
+        lines = Path(n.log).read_text(errors="replace").splitlines()
+        out += [f"  {n.name}: {line}" for line in lines if f"task {tid} " in line or f"task {tid}:" in line]
+        out += [f"  {n.name} (tail): {line}" for line in lines[-15:]]
+    return "\n".join(out)
 
 
 def _committed_by(d, node: str) -> list:  # noqa: ANN001
