@@ -49,7 +49,7 @@ def devnet_params(challenge: int = 5, commit: int = 180, reveal: int = 15) -> Pa
     """Protocol parameters for a devnet: windows short enough for a demo, the commit window long
     enough for a language-model task on a loaded CPU (a node that cannot commit in time is slashed)."""
     return ParamsConfig(challenge_window=challenge, commit_window=commit, reveal_window=reveal,
-                        unbonding_delay=60, proposer_bond=10 * TOKEN)
+                        unbonding_delay=max(60, challenge + commit + reveal), proposer_bond=10 * TOKEN)
 
 
 @dataclass
