@@ -140,7 +140,7 @@ def _binary(op: ast.operator, a: Number, b: Number) -> Number:
         if isinstance(op, ast.FloorDiv):
             return Fraction(math.floor(Fraction(a) / Fraction(b)))
         return a % b
-    if isinstance(op, (ast.Pow, ast.BitXor)):  # '^' is read as power, as people write it
+    if isinstance(op, ast.Pow):
         return _power(a, b)
     raise CalculatorError(f"operator {type(op).__name__} is not supported")
 
@@ -189,7 +189,10 @@ def evaluate(expression: str) -> Number:
         raise CalculatorError(f"expression must be a string, got {type(expression).__name__}")
     if len(expression) > MAX_EXPRESSION_CHARS:
         raise CalculatorError(f"expression is {len(expression)} characters, limit {MAX_EXPRESSION_CHARS}")
-    text = expression.replace("×", "*").replace("÷", "/").replace("−", "-").strip()
+    # '^' means power, as people write it. Python parses '^' as XOR, below '-' and '*'
+    # ('5^3 - 5' would be 5 ** (3 - 5)), so it becomes '**' before parsing, which also
+    # gives it the precedence and right associativity of a power.
+    text = expression.replace("×", "*").replace("÷", "/").replace("−", "-").replace("^", "**").strip()
     if not text:
         raise CalculatorError("expression is empty")
     try:

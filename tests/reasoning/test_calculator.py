@@ -33,6 +33,13 @@ CALC = calculator_tool()
         ("log(8, 2)", "3"),
         ("3 × 4 ÷ 6", "2"),
         ("10 ** 20", "100000000000000000000"),
+        # '^' is a power with a power's precedence, never XOR's (which binds looser than - and *)
+        ("5^3 - 5", "120"),
+        ("3^6 - 3", "726"),
+        ("2*3^2", "18"),
+        ("2^3^2", "512"),
+        ("-2^2", "-4"),
+        ("(1 + 1)^3 / 4", "2"),
     ],
 )
 def test_values(expression: str, expected: str) -> None:
