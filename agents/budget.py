@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from agents.errors import BudgetExceeded
 from agents.lm.client import ChatModel, LMReply
+from agents.lm.template import Program
 from agents.trace import Trace, canonical_json
 
 __all__ = ["Budget", "Counters", "Meter"]
@@ -27,7 +28,11 @@ class Budget(BaseModel):
 
 
 class Counters(BaseModel):
-    """What a run cost."""
+    """What a run cost.
+
+    ``cached_tokens`` counts prompt tokens read from the model's warm system prompt; it
+    depends on what ran before in the process, so it stays out of the trace (and its hash).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -35,6 +40,7 @@ class Counters(BaseModel):
     lm_calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int = 0
     tool_calls: int = 0
     tool_errors: int = 0
     simulations: int = 0
@@ -78,16 +84,29 @@ class Meter:
         max_tokens: int = 256,
         schema: dict[str, Any] | None = None,
         stop: Sequence[str] = (),
+        template: Callable[[], Program] | None = None,
+        temperature: float = 0.0,
+        seed_offset: int = 0,
     ) -> LMReply:
-        """Call the model once, within the token budget, and record the call."""
+        """Call the model once, within the token budget, and record the call (see :meth:`ChatModel.complete`)."""
         if self.lm is None:
             raise RuntimeError("this run has no language model")
         self.check()
         remaining = self.budget.tokens - self.counters.prompt_tokens - self.counters.completion_tokens
-        reply = self.lm.complete(system, turns, max_tokens=max(1, min(max_tokens, remaining)), schema=schema, stop=stop)
+        reply = self.lm.complete(
+            system,
+            turns,
+            max_tokens=max(1, min(max_tokens, remaining)),
+            schema=schema,
+            stop=stop,
+            template=template,
+            temperature=temperature,
+            seed_offset=seed_offset,
+        )
         self.counters.lm_calls += 1
         self.counters.prompt_tokens += reply.prompt_tokens
         self.counters.completion_tokens += reply.completion_tokens
+        self.counters.cached_tokens += reply.cached_tokens
         prompt_hash = hashlib.sha256(canonical_json([system, list(turns), schema]).encode()).hexdigest()
         self.trace.lm_call(purpose, prompt_hash, reply.text, reply.prompt_tokens, reply.completion_tokens)
         return reply

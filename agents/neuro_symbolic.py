@@ -3,8 +3,11 @@
 The model never states a fact; it only writes a query. The query runs over the OWL-RL
 (or RDFS) closure, and its result is checked symbolically before it is accepted: the
 query parses, is a SELECT or ASK, returns rows of the expected shape (a single integer
-for "how many"), and is not empty. A failed check gets one repair round with the
-reason. An input that carries SPARQL itself needs no model at all.
+for "how many"), and is not empty; a count of 0 or a false ASK stands only when every
+name in the query occurs in the graph (see :mod:`agents.sparql_check`). A failed check
+gets one repair round with the reason; a repair that repeats a failed query verbatim is
+drawn again with seeded sampling, so the round is never wasted on the same query. An
+input that carries SPARQL itself needs no model at all.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from agents.answer import canonical_answer
 from agents.budget import Budget, Meter
 from agents.errors import AgentError, LMError
 from agents.lm.client import ChatModel
+from agents.lm.template import Free, Literal, Program
 from agents.parsing import first_json_object
 from agents.result import AgentResult
+from agents.sparql_check import check_result
 from agents.specs import NeuroSymbolicSpec
 from agents.trace import Trace
 from reasoning import KnowledgeGraph, QueryResult, ReasoningError
@@ -41,8 +46,16 @@ Question: Which courses does Ada Baker teach?
 _REPAIR = "This query failed: {query}\nProblem: {reason}\nWrite a different, correct query."
 
 _SCHEMA = {"type": "object", "properties": {"sparql": {"type": "string"}}, "required": ["sparql"]}
+
+
+def _query_template() -> Program:
+    """The reply as a template: only the query text is the model's."""
+    yield Literal('{"sparql": "')
+    yield Free(stop='"', close='"}', max_tokens=300)
+    yield Literal('"}')
+
+
 _PREFIX_LINE = re.compile(r"^PREFIX\s+(\w*):\s*<[^>]*>\s*$", re.IGNORECASE | re.MULTILINE)
-_INTEGER = re.compile(r"^[+-]?\d+$")
 
 
 def _with_prefixes(query: str, schema: str) -> str:
@@ -80,25 +93,6 @@ def link_entities(kg: KnowledgeGraph, question: str, limit: int = 8) -> list[tup
     return kept[:limit]
 
 
-def check_result(question: str | None, result: QueryResult) -> str | None:
-    """Return why ``result`` cannot answer ``question``, or None when it passes every check."""
-    if result.kind == "ask":
-        return None
-    if result.kind != "select":
-        return "it must be a SELECT or ASK query, not CONSTRUCT/DESCRIBE"
-    if not result.rows:
-        return "it returned no rows; check class and property names and the exact ex:name text"
-    if any(not row or row[0] == "" for row in result.rows):
-        return f"its first column ?{result.variables[0] if result.variables else 'x'} has unbound values"
-    if question and re.match(r"\s*how many\b", question, re.IGNORECASE):
-        if len(result.rows) != 1 or len(result.rows[0]) != 1 or not _INTEGER.match(result.rows[0][0]):
-            return "a 'how many' question needs one integer: SELECT (COUNT(DISTINCT ?x) AS ?n)"
-        if result.rows[0][0] == "0":
-            # A count of nothing is the usual symptom of a wrong name or IRI, not an answer.
-            return "the count is 0, so nothing matched; check class and property names and the exact ex:name text"
-    return None
-
-
 class NeuroSymbolicAgent:
     """Question (or SPARQL) plus RDF data in, a checked answer out.
 
@@ -107,17 +101,32 @@ class NeuroSymbolicAgent:
         budget: ``steps`` counts queries written by the model (2: one try, one repair).
         timeout_s: Time limit of each query.
         max_rows: Row limit of each query.
+        redraws: Seeded redraws of a repair that repeats a failed query.
+        redraw_temperature: Sampling temperature of those redraws.
+        templates: Decode the reply as a template on backends that can (only the query
+            is free text); otherwise it is schema-constrained JSON.
     """
 
     kind = "neuro-symbolic"
 
     def __init__(
-        self, lm: ChatModel | None, budget: Budget | None = None, *, timeout_s: float = 10.0, max_rows: int = 10_000
+        self,
+        lm: ChatModel | None,
+        budget: Budget | None = None,
+        *,
+        timeout_s: float = 10.0,
+        max_rows: int = 10_000,
+        redraws: int = 2,
+        redraw_temperature: float = 0.7,
+        templates: bool = True,
     ) -> None:
         self.lm = lm
         self.budget = budget or Budget(steps=2)
         self.timeout_s = timeout_s
         self.max_rows = max_rows
+        self.redraws = redraws
+        self.redraw_temperature = redraw_temperature
+        self.templates = templates
 
     def run(self, spec: NeuroSymbolicSpec) -> AgentResult:
         """Answer ``spec``; never raises for a failed run."""
@@ -164,21 +173,17 @@ class NeuroSymbolicAgent:
         tried: set[str] = set()
         while True:
             meter.step()  # the second step is the repair round; a third exceeds the budget
-            reply = meter.call_lm(
-                "neuro.sparql" if not reason else "neuro.repair", system, turns, max_tokens=300, schema=_SCHEMA
-            )
-            obj = first_json_object(reply.text)
-            query = obj.get("sparql") if obj else None
-            if not isinstance(query, str) or not query.strip():
+            query = self._write_query(system, turns, tried, repair=bool(reason), meter=meter)
+            if query is None:
                 reason = 'the reply held no {"sparql": "..."} object'
-            elif reason and query.strip() in tried:
+            elif query in tried:
                 raise AgentError(f"the repair repeated a failed query; last problem: {reason}")
             else:
-                tried.add(query.strip())
-                query = _with_prefixes(query.strip(), schema)
+                tried.add(query)
+                query = _with_prefixes(query, schema)
                 try:
                     result = self._run_query(kg, query, trace)
-                    failure = check_result(spec.question, result)
+                    failure = check_result(spec.question, result, kg, query)
                 except ReasoningError as exc:  # parse errors and timeouts are repairable
                     if isinstance(exc, AgentError):  # budgets and model failures are not
                         raise
@@ -192,4 +197,37 @@ class NeuroSymbolicAgent:
                 raise AgentError(f"no checked answer after {meter.counters.steps} queries; last problem: {reason}")
             # A fresh prompt that quotes the failed query: with greedy decoding, appending a
             # complaint to the same conversation mostly reproduces the same query.
-            turns = [("user", prompt + "\n" + _REPAIR.format(query=(query or reply.text).strip(), reason=reason))]
+            turns = [("user", prompt + "\n" + _REPAIR.format(query=(query or "(none)").strip(), reason=reason))]
+
+    def _write_query(
+        self, system: str, turns: list[tuple[str, str]], tried: set[str], *, repair: bool, meter: Meter
+    ) -> str | None:
+        """One query from the model; in a repair, a verbatim repeat of a failed query is redrawn.
+
+        Greedy decoding often reproduces the failed query even when the prompt quotes it, so
+        a repeat is drawn again at a temperature, with fixed seeds: still the same query on
+        every honest node.
+        """
+        purpose = "neuro.repair" if repair else "neuro.sparql"
+        query = ""
+        for attempt in range(1 + (self.redraws if repair else 0)):
+            temperature = 0.0 if attempt == 0 else self.redraw_temperature
+            reply = meter.call_lm(
+                purpose if attempt == 0 else "neuro.redraw",
+                system,
+                turns,
+                max_tokens=300,
+                schema=_SCHEMA,
+                template=_query_template if self.templates else None,
+                temperature=temperature,
+                seed_offset=attempt,
+            )
+            obj = first_json_object(reply.text)
+            raw = obj.get("sparql") if obj else None
+            if not isinstance(raw, str) or not raw.strip():
+                return None
+            query = raw.strip()
+            if query not in tried:
+                return query
+            meter.trace.add("repeated_query", attempt=attempt)
+        return query

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["clip", "tool_lines"]
+__all__ = ["clip", "dumps", "single_string_argument", "tool_lines"]
 
 
 def _param_text(schema: dict[str, Any]) -> str:
@@ -36,3 +36,13 @@ def clip(text: str, limit: int) -> str:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def single_string_argument(schema: dict[str, Any]) -> str | None:
+    """The name of a tool's only argument when it is one required string, else None."""
+    params = schema.get("parameters", {})
+    props = params.get("properties", {})
+    if len(props) != 1 or list(props) != list(params.get("required", [])):
+        return None
+    name, spec = next(iter(props.items()))
+    return name if spec.get("type") == "string" else None

@@ -26,7 +26,6 @@ class ToolAgent:
         trace = Trace()
         trace.add("task", kind=self.kind, question=question, tools=self.tools.names())
         meter = Meter(self.budget, trace, self.lm)
-        self.lm.reset()
         try:
             answer = self._solve(question, trace, meter)
         except (AgentError, LMError, MalformedOutput) as exc:

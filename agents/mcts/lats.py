@@ -85,7 +85,6 @@ class LATSAgent:
         trace = Trace()
         trace.add("task", kind=self.kind, problem=domain.name, start=domain.describe(domain.initial()))
         meter = Meter(self.budget, trace, self.lm)
-        self.lm.reset()
         try:
             answer = self._search(domain, trace, meter)
         except (AgentError, LMError) as exc:

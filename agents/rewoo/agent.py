@@ -7,14 +7,16 @@ model call for the whole question, against ReAct's one per tool call plus one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from agents.answer import canonical_answer
 from agents.budget import Budget, Meter
 from agents.errors import AgentError, BudgetExceeded
 from agents.lm.client import ChatModel
+from agents.lm.template import Choice, Free, Literal, Program
 from agents.parsing import MalformedOutput, first_json_object
-from agents.prompts import clip, dumps, tool_lines
+from agents.prompts import clip, dumps, single_string_argument, tool_lines
 from agents.rewoo.plan import Plan, parse_plan, references, substitute
 from agents.rewoo.worker import Evidence, run_plan
 from agents.tool_agent import ToolAgent
@@ -31,6 +33,32 @@ Reply with ONE JSON object only:
 A string input may contain #E1, #E2... to use the result of an earlier step.
 Set "answer" to the step result that answers the question \
 (for example "#E2"), or "" if the results need interpretation."""
+
+
+def plan_template(arguments: dict[str, str], max_steps: int, value_tokens: int) -> Callable[[], Program]:
+    """A plan as a template: per step a tool choice and its one string argument; then the answer's step."""
+
+    def program() -> Program:
+        yield Literal('{"steps": [{')
+        n = 0
+        while True:
+            n += 1
+            yield Literal(f'"id": "E{n}", "tool": "')
+            chosen = yield Choice(tuple(f'{name}"' for name in arguments))
+            assert chosen is not None
+            yield Literal(f', "input": {{"{arguments[chosen[:-1]]}": "')
+            yield Free(stop='"', close='"}}', max_tokens=value_tokens)
+            yield Literal('"}}')
+            more = yield Choice((", {", "]")) if n < max_steps else Literal("]")
+            if more != ", {":
+                break
+        yield Literal(', "answer": "')
+        yield Choice((*(f'#E{i}"' for i in range(1, n + 1)), '"'))
+        yield Literal("}")
+        return n
+
+    return program
+
 
 _SOLVER = """Answer the question from the evidence of the tool calls.
 Reply with ONE JSON object only: {"answer": "<final answer>"}"""
@@ -69,6 +97,10 @@ class ReWOOAgent(ToolAgent):
         tools: Tools the plan may call.
         budget: ``steps`` caps the number of tool calls in the plan.
         max_workers: Threads for independent tool calls.
+        plan_tokens: Cap on the tokens of the plan.
+        evidence_chars: Longest evidence shown to the solver.
+        templates: Decode the plan as a template when every tool takes one string and
+            the backend can; otherwise, and as the retry, as schema-constrained JSON.
     """
 
     kind = "rewoo"
@@ -82,17 +114,29 @@ class ReWOOAgent(ToolAgent):
         max_workers: int = 4,
         plan_tokens: int = 320,
         evidence_chars: int = 1500,
+        templates: bool = True,
     ) -> None:
         super().__init__(lm, tools, budget)
         self.max_workers = max_workers
         self.plan_tokens = plan_tokens
         self.evidence_chars = evidence_chars
+        self.templates = templates
+
+    def _template(self) -> Callable[[], Program] | None:
+        if not self.templates:
+            return None
+        arguments = {s["name"]: single_string_argument(s) for s in self.tools.schemas()}
+        if any(a is None for a in arguments.values()):
+            return None
+        return plan_template({k: v for k, v in arguments.items() if v}, self.budget.steps, 96)
 
     def _plan(self, question: str, meter: Meter) -> Plan:
         system = _PLANNER.format(tools=tool_lines(self.tools.schemas()))
         schema = plan_schema(self.tools.names(), self.budget.steps)
         turns = [("user", f"Question: {question}")]
-        reply = meter.call_lm("rewoo.plan", system, turns, max_tokens=self.plan_tokens, schema=schema)
+        reply = meter.call_lm(
+            "rewoo.plan", system, turns, max_tokens=self.plan_tokens, schema=schema, template=self._template()
+        )
         try:
             return parse_plan(reply.text)
         except MalformedOutput as exc:
@@ -118,7 +162,7 @@ class ReWOOAgent(ToolAgent):
 
     @staticmethod
     def _direct_answer(plan: Plan, evidence: dict[str, Evidence]) -> str | None:
-        refs = references(plan.answer)
+        refs = references(plan.answer, plan.defined)
         if not refs or any(r not in evidence or not evidence[r].ok for r in refs):
             return None
         answer = canonical_answer(substitute(plan.answer, {r: e.text for r, e in evidence.items()}))

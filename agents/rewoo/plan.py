@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from agents.parsing import MalformedOutput, first_json_object
 
-__all__ = ["Plan", "PlanStep", "parse_plan", "references"]
+__all__ = ["Plan", "PlanStep", "parse_plan", "references", "substitute"]
 
 _REF = re.compile(r"#E(\d+)\b")
+# Planners often drop the '#' ("E1 * 2"); a bare En counts as a reference when it stands
+# alone (not inside a word or a number such as 1E10) and the plan defines that step.
+_BARE = re.compile(r"(?<![\w#.])E(\d+)\b")
+_ANY_REF = re.compile(r"#E(\d+)\b|(?<![\w#.])E(\d+)\b")
 _TEXT_STEP = re.compile(r"#E(\d+)\s*=\s*([A-Za-z_][\w-]*)\s*[\[(]?\s*(\{.*\})\s*[\])]?\s*$")
 
 
@@ -31,18 +36,22 @@ class PlanStep:
 
 @dataclass(frozen=True)
 class Plan:
+    """The steps in plan order, the answer template, and the evidence variables the plan defines."""
+
     steps: tuple[PlanStep, ...]
     answer: str = ""
+    defined: frozenset[str] = frozenset()
 
 
-def references(value: Any) -> set[str]:
-    """Every ``#En`` that occurs in the strings of ``value``."""
+def references(value: Any, defined: Collection[str] = ()) -> set[str]:
+    """Every ``#En`` in the strings of ``value``, and every bare ``En`` whose ``#En`` is in ``defined``."""
     if isinstance(value, str):
-        return {f"#E{n}" for n in _REF.findall(value)}
+        refs = {f"#E{n}" for n in _REF.findall(value)}
+        return refs | {r for r in (f"#E{n}" for n in _BARE.findall(value)) if r in defined}
     if isinstance(value, dict):
-        return set().union(*(references(v) for v in value.values())) if value else set()
+        return set().union(*(references(v, defined) for v in value.values())) if value else set()
     if isinstance(value, list):
-        return set().union(*(references(v) for v in value)) if value else set()
+        return set().union(*(references(v, defined) for v in value)) if value else set()
     return set()
 
 
@@ -55,6 +64,7 @@ def _ref_name(raw: Any, index: int) -> str:
 def _build(raw_steps: list[tuple[Any, Any, Any]], answer: str) -> Plan:
     steps: list[PlanStep] = []
     seen: set[str] = set()
+    defined = {_ref_name(ref_raw, i) for i, (ref_raw, _, _) in enumerate(raw_steps)}
     for i, (ref_raw, tool, args) in enumerate(raw_steps):
         ref = _ref_name(ref_raw, i)
         if ref in seen:
@@ -67,10 +77,10 @@ def _build(raw_steps: list[tuple[Any, Any, Any]], answer: str) -> Plan:
         if not isinstance(args, dict):
             raise MalformedOutput(f"plan step {i + 1}: 'input' must be a JSON object, got {args!r:.60}")
         seen.add(ref)
-        steps.append(PlanStep(ref, tool.strip(), args, tuple(sorted(references(args)))))
+        steps.append(PlanStep(ref, tool.strip(), args, tuple(sorted(references(args, defined)))))
     if not steps:
         raise MalformedOutput("the plan has no steps")
-    return Plan(tuple(steps), answer.strip())
+    return Plan(tuple(steps), answer.strip(), frozenset(defined))
 
 
 def parse_plan(text: str) -> Plan:
@@ -110,9 +120,10 @@ def parse_plan(text: str) -> Plan:
 
 
 def substitute(value: Any, evidence: dict[str, str]) -> Any:
-    """Replace each ``#En`` in the strings of ``value`` by its evidence text."""
+    """Replace each ``#En`` (and bare ``En``) in the strings of ``value`` by its evidence text."""
     if isinstance(value, str):
-        return _REF.sub(lambda m: evidence.get(f"#E{m.group(1)}", m.group(0)), value)
+        # one pass, so evidence text is never itself searched for references
+        return _ANY_REF.sub(lambda m: evidence.get(f"#E{m.group(1) or m.group(2)}", m.group(0)), value)
     if isinstance(value, dict):
         return {k: substitute(v, evidence) for k, v in value.items()}
     if isinstance(value, list):

@@ -118,3 +118,20 @@ def test_cycles_and_undefined_references_are_error_evidence() -> None:
     texts = [e["text"] for e in result.trace if e["type"] == "observation"]
     assert "circular" in texts[0] and "circular" in texts[1] and "undefined #E9" in texts[2]
     assert result.ok and result.answer == "unknown"
+
+
+def test_bare_references_without_hash_resolve() -> None:
+    # Planners often write "E1" for "#E1"; it must resolve, in inputs and in the answer template.
+    lm, _ = scripted_lm(
+        plan(
+            [
+                ("E1", "calculator", {"expression": "330 - 139"}),
+                ("E2", "calculator", {"expression": "E1 * 2 + 1E1"}),
+            ],
+            "E2",
+        )
+    )
+    result = ReWOOAgent(lm, TOOLS).run("?")
+    assert result.ok, result.error
+    assert result.answer == "392" and result.counters.lm_calls == 1
+    assert parse_plan(plan([("E1", "calculator", {"expression": "E1E2 + E7"})])).steps[0].depends == ()
