@@ -6,9 +6,6 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.table import Table
-
-from node.keys import Keystore
 
 from . import common as c
 
@@ -21,6 +18,8 @@ def new_cmd(name: str = typer.Argument(..., help="Account name."), as_json: bool
 
     Example: NASHNET_PASSWORD=… nashnet account new operator1
     """
+    from node.keys import Keystore
+
     s = c.settings()
     entry = Keystore(s.keystore_path).create(name, c.password("New password", confirm=True))
     _show(entry.name, entry.address, str(entry.path), as_json)
@@ -29,7 +28,9 @@ def new_cmd(name: str = typer.Argument(..., help="Account name."), as_json: bool
 @app.command("import")
 def import_cmd(
     name: str = typer.Argument(..., help="Account name."),
-    keystore: Path | None = typer.Option(None, "--keystore", help="An existing V3 keystore file to import."),
+    keystore: Path | None = typer.Option(
+        None, "--keystore", exists=True, dir_okay=False, readable=True, help="An existing V3 keystore file to import."
+    ),
     as_json: bool = c.JsonOpt,
 ) -> None:
     """Import a private key (typed at a hidden prompt, or piped on stdin) or a V3 keystore.
@@ -37,6 +38,8 @@ def import_cmd(
     The key is never taken from a flag.
     Example: nashnet account import operator1 --keystore ./old-key.json
     """
+    from node.keys import Keystore
+
     s = c.settings()
     store = Keystore(s.keystore_path)
     if keystore is not None:
@@ -56,6 +59,10 @@ def list_cmd(as_json: bool = c.JsonOpt) -> None:
 
     Example: nashnet account list --json
     """
+    from rich.table import Table
+
+    from node.keys import Keystore
+
     s = c.settings()
     entries = Keystore(s.keystore_path).entries()
     if as_json:

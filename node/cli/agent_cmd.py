@@ -42,7 +42,7 @@ def run_cmd(
 
 @app.command("bench")
 def bench_cmd(
-    sample: int = typer.Option(6, "--sample", help="Questions per tool-agent set."),
+    sample: int = typer.Option(6, "--sample", min=1, help="Questions per tool-agent set."),
     as_json: bool = typer.Option(False, "--json", help="Print only the JSON summary."),
 ) -> None:
     """Run the agents over small samples of the generated evaluation sets.

@@ -1,39 +1,56 @@
-"""What every command shares: settings, passwords, the chain, the deployment, output."""
+"""What every command shares: options, settings, passwords, the chain, the deployment, output.
+
+This module is imported by ``nashnet --help``: it must stay light. Anything that pulls web3,
+pydantic or the contracts package is imported inside the function that needs it.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from eth_account.signers.local import LocalAccount
-from rich.console import Console
-from web3 import Web3
 
-from contracts import Deployment, ErrorDecoder, Manifest, Sender, compile_contracts, connect
-from contracts.errors import ConfigError, KeystoreError
-from node.keys import Keystore, dev_account
-from node.settings import Settings, load_settings
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+    from rich.console import Console
+    from web3 import Web3
 
-#: Logs and progress go to stderr; stdout carries data only.
-err = Console(stderr=True)
-out = Console()
-
-DECIMALS = 18
+    from contracts import Deployment, Sender
+    from node.settings import Settings
 
 RpcOpt = typer.Option(None, "--rpc-url", help="JSON-RPC URL of the chain (falls back to ETH_RPC_URL).")
 ManifestOpt = typer.Option(None, "--manifest", help="Deployment manifest (default: $NASHNET_HOME/manifest.json).")
 AccountOpt = typer.Option(None, "--account", help="Keystore account name (password from NASHNET_PASSWORD or a prompt).")
-DevOpt = typer.Option(None, "--dev", help="Use anvil's public dev account N (local chains only).")
+DevOpt = typer.Option(None, "--dev", min=0, help="Use anvil's public dev account N (local chains only).")
 JsonOpt = typer.Option(False, "--json", help="Print machine-readable JSON on stdout.")
 YesOpt = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
+
+_consoles: dict[str, Console] = {}
+
+
+def _console(name: str) -> Console:
+    if name not in _consoles:
+        from rich.console import Console
+
+        _consoles[name] = Console(stderr=name == "err")
+    return _consoles[name]
+
+
+def __getattr__(name: str) -> Any:
+    # ``c.err`` (logs and progress, on stderr) and ``c.out`` (data, on stdout), made on first use
+    # so that a command that prints nothing does not import rich.
+    if name in ("err", "out"):
+        return _console(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def settings(rpc_url: str | None = None, manifest: Any = None) -> Settings:
     """Settings with the given flags on top."""
+    from node.settings import load_settings
+
     return load_settings(rpc_url=rpc_url, manifest=manifest)
 
 
@@ -43,12 +60,17 @@ def password(prompt: str = "Keystore password", *, confirm: bool = False) -> str
     if env is not None:
         return env
     if not sys.stdin.isatty():
+        from contracts.errors import KeystoreError
+
         raise KeystoreError("no password: set NASHNET_PASSWORD (stdin is not a terminal, so no prompt)")
     return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm))
 
 
 def web3_for(s: Settings) -> Web3:
     """A connection to ``s.rpc_url``."""
+    from contracts import connect
+    from contracts.errors import ConfigError
+
     if not s.rpc_url:
         raise ConfigError("no chain given: pass --rpc-url URL or set ETH_RPC_URL")
     return connect(s.rpc_url, timeout=s.rpc_timeout)
@@ -56,6 +78,9 @@ def web3_for(s: Settings) -> Web3:
 
 def account_for(s: Settings, w3: Web3, account: str | None, dev: int | None) -> LocalAccount:
     """The signing account from ``--account`` or ``--dev``."""
+    from contracts.errors import ConfigError
+    from node.keys import Keystore, dev_account
+
     if account and dev is not None:
         raise ConfigError("pass either --account or --dev, not both")
     if dev is not None:
@@ -69,40 +94,18 @@ def account_for(s: Settings, w3: Web3, account: str | None, dev: int | None) -> 
 
 def deployment(s: Settings, w3: Web3) -> Deployment:
     """The deployment recorded in the manifest, checked against the chain and the build."""
+    from contracts import Deployment, Manifest, compile_contracts
+
     manifest = Manifest.load(s.manifest_path)
     return Deployment.attach(w3, manifest, compile_contracts())
 
 
 def sender_for(s: Settings, w3: Web3, acct: LocalAccount) -> Sender:
     """A transaction sender for ``acct`` decoding the project's custom errors."""
+    from contracts import ErrorDecoder, Sender, compile_contracts
+
     artifacts = compile_contracts()
     return Sender(w3, acct, ErrorDecoder.from_artifacts(artifacts.contracts.values()), timeout=s.tx_timeout)
-
-
-def parse_amount(text: str, field: str = "amount") -> int:
-    """Token amount in whole tokens (``"12.5"``) → base units; ``"123wei"`` is taken as base units."""
-    t = text.strip().lower().replace("_", "")
-    try:
-        if t.endswith("wei"):
-            value = int(t[:-3])
-        else:
-            d = Decimal(t) * (Decimal(10) ** DECIMALS)
-            if d != d.to_integral_value():
-                raise ConfigError(f"{field}: {text!r} has more than {DECIMALS} decimals")
-            value = int(d)
-    except (InvalidOperation, ValueError):
-        raise ConfigError(f"{field}: {text!r} is not a number of tokens (e.g. 1000 or 0.5 or 123wei)") from None
-    if value < 0:
-        raise ConfigError(f"{field}: {text!r} is negative")
-    return value
-
-
-def fmt_amount(value: int) -> str:
-    """Base units → a token amount for people."""
-    whole, frac = divmod(int(value), 10**DECIMALS)
-    if frac == 0:
-        return f"{whole:,}"
-    return f"{whole:,}.{str(frac).rjust(DECIMALS, '0').rstrip('0')}"
 
 
 def confirm(question: str, yes: bool) -> None:
@@ -110,6 +113,8 @@ def confirm(question: str, yes: bool) -> None:
     if yes:
         return
     if not sys.stdin.isatty():
+        from contracts.errors import ConfigError
+
         raise ConfigError(f"{question} — refusing without a terminal; pass --yes to confirm")
     if not typer.confirm(question, default=False, err=True):
         raise typer.Abort()

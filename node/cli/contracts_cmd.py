@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
-
-from contracts import DeployConfig, Manifest, compile_contracts, deploy, find_solc
-from contracts.compiler import default_cache_dir
 
 from . import common as c
+
+if TYPE_CHECKING:
+    from contracts import DeployConfig, Manifest
 
 app = typer.Typer(help="Compile, deploy and inspect the nashnet contracts.", no_args_is_help=True)
 
@@ -24,6 +23,11 @@ def compile_cmd(force: bool = typer.Option(False, "--force", help="Ignore the ar
 
     Example: nashnet contracts compile --json
     """
+    from rich.table import Table
+
+    from contracts import compile_contracts, find_solc
+    from contracts.compiler import default_cache_dir
+
     t0 = time.perf_counter()
     artifacts = compile_contracts(force=force)
     seconds = time.perf_counter() - t0
@@ -58,13 +62,16 @@ def deploy_cmd(
 
     Example: nashnet contracts deploy --rpc-url http://127.0.0.1:8545 --account deployer
     """
+    from contracts import compile_contracts, deploy
+    from contracts.errors import ConfigError
+
     s = c.settings(rpc_url, manifest)
     cfg = _load_config(config)
     w3 = c.web3_for(s)
     acct = c.account_for(s, w3, account, dev)
     target = s.manifest_path
     if target.exists() and not force:
-        raise c.ConfigError(f"a manifest already exists at {target}; pass --manifest elsewhere or --force")
+        raise ConfigError(f"a manifest already exists at {target}; pass --manifest elsewhere or --force")
     c.confirm(f"Deploy nashnet to chain {w3.eth.chain_id} from {acct.address}?", yes)
     artifacts = compile_contracts()
     sender = c.sender_for(s, w3, acct)
@@ -84,6 +91,10 @@ def info_cmd(rpc_url: str | None = c.RpcOpt, manifest: Path | None = c.ManifestO
 
     Example: nashnet contracts info --rpc-url http://127.0.0.1:8545 --json
     """
+    from rich.table import Table
+
+    from node.amounts import fmt_amount
+
     s = c.settings(rpc_url, manifest)
     w3 = c.web3_for(s)
     d = c.deployment(s, w3)
@@ -106,10 +117,12 @@ def info_cmd(rpc_url: str | None = c.RpcOpt, manifest: Path | None = c.ManifestO
     for k, v in params.items():
         table.add_row(k, str(v))
     c.out.print(table)
-    c.out.print(f"nodes registered: {data['nodes']}, total staked: {c.fmt_amount(data['total_staked'])}")
+    c.out.print(f"nodes registered: {data['nodes']}, total staked: {fmt_amount(data['total_staked'])}")
 
 
 def _print_manifest(m: Manifest) -> None:
+    from rich.table import Table
+
     table = Table("contract", "address", "block", title=f"nashnet on chain {m.chain_id}")
     for key, entry in m.contracts.items():
         table.add_row(f"{key} ({entry.name})", entry.address, str(entry.block))
@@ -117,6 +130,9 @@ def _print_manifest(m: Manifest) -> None:
 
 
 def _load_config(path: Path | None) -> DeployConfig:
+    from contracts import DeployConfig
+    from contracts.errors import ConfigError
+
     if path is None:
         return DeployConfig()
     import tomllib
@@ -124,10 +140,10 @@ def _load_config(path: Path | None) -> DeployConfig:
     try:
         data = tomllib.loads(Path(path).read_text())
     except FileNotFoundError:
-        raise c.ConfigError(f"--config: no file {path}") from None
+        raise ConfigError(f"--config: no file {path}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise c.ConfigError(f"--config {path}: not valid TOML: {exc}") from None
+        raise ConfigError(f"--config {path}: not valid TOML: {exc}") from None
     try:
         return DeployConfig.model_validate(data)
     except Exception as exc:
-        raise c.ConfigError(f"--config {path}: {exc}") from None
+        raise ConfigError(f"--config {path}: {exc}") from None

@@ -5,19 +5,16 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.live import Live
-from rich.table import Table
-
-from contracts.errors import ConfigError
-from contracts.kinds import TaskKind
-from contracts.market import TaskStatus
-from node.samples import samples
-from node.settings import nashnet_home
 
 from . import common as c
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from contracts.market import TaskStatus
 
 app = typer.Typer(help="A local development network: anvil, the contracts and node processes.",
                   no_args_is_help=True)
@@ -27,10 +24,14 @@ _KINDS = ("react", "rewoo", "mcts", "neuro-symbolic", "training", "spiking")
 
 
 def _folder(folder: Path | None) -> Path:
+    from node.settings import nashnet_home
+
     return folder or nashnet_home() / "devnet"
 
 
 def _progress_table(ids: list[int], kinds: dict[int, str], st: dict[int, TaskStatus], t0: float) -> Table:
+    from rich.table import Table
+
     cols = ["open", "allocated", "settled", "refunded", "expired"]
     table = Table("kind", *cols, title=f"tasks after {time.monotonic() - t0:.0f} s")
     for kind in dict.fromkeys(kinds.values()):
@@ -47,9 +48,9 @@ def up_cmd(
     nodes: int = typer.Option(3, "--nodes", min=1, max=8, help="Node processes to start."),
     per_kind: int = typer.Option(1, "--samples", min=0, max=200, help="Sample tasks of each kind to submit."),
     kinds: str = typer.Option(",".join(_KINDS), "--kinds", help="Comma-separated kinds of the samples."),
-    port: int | None = typer.Option(None, "--port", help="anvil port (default: a free one)."),
+    port: int | None = typer.Option(None, "--port", min=1, max=65_535, help="anvil port (default: a free one)."),
     detach: bool = typer.Option(False, "--detach", "--keep", help="Leave the devnet running; stop it with `down`."),
-    timeout: float = typer.Option(900, "--timeout", help="Seconds to wait for the samples to settle."),
+    timeout: float = typer.Option(900, "--timeout", min=1, help="Seconds to wait for the samples to settle."),
     challenge_window: int = typer.Option(5, "--challenge-window", min=2, help="Seconds to challenge a proposal."),
     commit_window: int = typer.Option(
         180, "--commit-window", min=2, help="Seconds to commit results (room for a language-model task)."
@@ -62,7 +63,12 @@ def up_cmd(
 
     Example: nashnet devnet up --nodes 3 --samples 2
     """
+    from rich.live import Live
+
+    from contracts.kinds import TaskKind
+    from contracts.market import TaskStatus
     from node.devnet import Devnet, devnet_params
+    from node.samples import samples
 
     wanted = tuple(k.strip() for k in kinds.split(",") if k.strip())
     for k in wanted:
@@ -111,6 +117,8 @@ def up_cmd(
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
+    from rich.table import Table
+
     table = Table("kind", "settled", "refunded", "expired", title="sample tasks")
     for kind, counts in summary.get("by_kind", {}).items():
         table.add_row(kind, *(str(counts.get(k, 0)) for k in ("settled", "refunded", "expired")))
@@ -152,6 +160,9 @@ def status_cmd(folder: Path | None = FolderOpt, as_json: bool = c.JsonOpt) -> No
     """
     import urllib.request
 
+    from rich.table import Table
+
+    from contracts.errors import ConfigError
     from node.devnet import Devnet
 
     net = Devnet.load(_folder(folder))

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
-
-from contracts import governance as g
-from contracts.errors import ConfigError
 
 from . import common as c
+
+
+class Vote(StrEnum):
+    """How a vote is cast (the Governor's ``Support``, by name)."""
+
+    FOR = "for"
+    AGAINST = "against"
+    ABSTAIN = "abstain"
+
 
 app = typer.Typer(help="Token-holder governance of protocol parameters.", no_args_is_help=True)
 
@@ -25,6 +31,9 @@ def _ctx(rpc_url: str | None, manifest: Path | None, account: str | None, dev: i
 
 
 def _find(d: Any, proposal_id: int) -> dict[str, Any]:
+    from contracts import governance as g
+    from contracts.errors import ConfigError
+
     for p in g.proposals(d):
         if p["id"] == proposal_id:
             return p
@@ -32,10 +41,15 @@ def _find(d: Any, proposal_id: int) -> dict[str, Any]:
 
 
 def _parse_id(text: str) -> int:
+    """A proposal id in decimal or ``0x`` hex; anything else is a usage error."""
     try:
-        return int(text, 0)
+        value = int(text, 0)
     except ValueError:
-        raise ConfigError(f"proposal id {text!r} is not a number") from None
+        value = -1
+    if value < 0:
+        raise typer.BadParameter(f"{text!r} is not a proposal id (a number, decimal or 0x hex)",
+                                 param_hint="'PROPOSAL_ID'")
+    return value
 
 
 @app.command("propose")
@@ -50,6 +64,8 @@ def propose_cmd(
 
     Example: nashnet gov propose slash_bps 2000 --account alice
     """
+    from contracts import governance as g
+
     d, sender = _ctx(rpc_url, manifest, account, dev)
     proposal = g.param_change(d, g.ParamKey.parse(param), value, description)
     pid = g.propose(d, sender, proposal)
@@ -63,7 +79,7 @@ def propose_cmd(
 @app.command("vote")
 def vote_cmd(
     proposal_id: str = typer.Argument(..., help="Proposal id."),
-    support: str = typer.Argument(..., help="for | against | abstain"),
+    support: Vote = typer.Argument(..., help="for | against | abstain", case_sensitive=False),
     reason: str = typer.Option("", "--reason"),
     rpc_url: str | None = c.RpcOpt, manifest: Path | None = c.ManifestOpt,
     account: str | None = c.AccountOpt, dev: int | None = c.DevOpt,
@@ -72,8 +88,11 @@ def vote_cmd(
 
     Example: nashnet gov vote 1234… for --account alice
     """
+    from contracts import governance as g
+
+    pid = _parse_id(proposal_id)
     d, sender = _ctx(rpc_url, manifest, account, dev)
-    g.vote(d, sender, _parse_id(proposal_id), g.Support.parse(support), reason)
+    g.vote(d, sender, pid, g.Support.parse(support.value), reason)
     c.err.print("vote cast")
 
 
@@ -87,8 +106,11 @@ def queue_cmd(
 
     Example: nashnet gov queue 1234… --account alice
     """
+    from contracts import governance as g
+
+    pid = _parse_id(proposal_id)
     d, sender = _ctx(rpc_url, manifest, account, dev)
-    g.queue(d, sender, g.proposal_from_event(_find(d, _parse_id(proposal_id))))
+    g.queue(d, sender, g.proposal_from_event(_find(d, pid)))
     c.err.print("queued")
 
 
@@ -102,8 +124,11 @@ def execute_cmd(
 
     Example: nashnet gov execute 1234… --account alice
     """
+    from contracts import governance as g
+
+    pid = _parse_id(proposal_id)
     d, sender = _ctx(rpc_url, manifest, account, dev)
-    g.execute(d, sender, g.proposal_from_event(_find(d, _parse_id(proposal_id))))
+    g.execute(d, sender, g.proposal_from_event(_find(d, pid)))
     c.err.print("executed")
 
 
@@ -117,6 +142,8 @@ def delegate_cmd(
 
     Example: nashnet gov delegate --account alice
     """
+    from contracts.errors import ConfigError
+
     d, sender = _ctx(rpc_url, manifest, account, dev)
     target = to or sender.address
     if not d.w3.is_address(target):
@@ -132,6 +159,10 @@ def list_cmd(rpc_url: str | None = c.RpcOpt, manifest: Path | None = c.ManifestO
 
     Example: nashnet gov list --json
     """
+    from rich.table import Table
+
+    from contracts import governance as g
+
     s = c.settings(rpc_url, manifest)
     d = c.deployment(s, c.web3_for(s))
     rows = g.proposals(d)

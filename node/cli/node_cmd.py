@@ -7,12 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
-
-from contracts.errors import ConfigError
-from contracts.kinds import TaskKind
-from contracts.registry import add_stake, node_info, register_node
-from node import identity
 
 from . import common as c
 
@@ -29,6 +23,10 @@ def _ctx(rpc_url: str | None, manifest: Path | None, account: str | None, dev: i
 
 def parse_prices(items: list[str]) -> dict[int, int]:
     """``["react=1.5", "mcts=2"]`` → {kind: price in base units}."""
+    from contracts.errors import ConfigError
+    from contracts.kinds import TaskKind
+    from node.amounts import parse_amount
+
     prices: dict[int, int] = {}
     for item in items:
         if "=" not in item:
@@ -37,7 +35,7 @@ def parse_prices(items: list[str]) -> dict[int, int]:
         kind = TaskKind.parse(kind_text)
         if int(kind) in prices:
             raise ConfigError(f"--price: kind {kind.label} given twice")
-        prices[int(kind)] = c.parse_amount(price_text, f"--price {kind.label}")
+        prices[int(kind)] = parse_amount(price_text, f"--price {kind.label}")
     if not prices:
         raise ConfigError("give at least one --price KIND=PRICE")
     return prices
@@ -56,13 +54,17 @@ def register_cmd(
 
     Example: nashnet node register --account op1 --endpoint http://127.0.0.1:9001 --price react=1 --stake 1000
     """
+    from contracts.registry import register_node
+    from node import identity
+    from node.amounts import fmt_amount, parse_amount
+
     prices = parse_prices(price)
-    amount = c.parse_amount(stake, "--stake")
+    amount = parse_amount(stake, "--stake")
     s, d, sender = _ctx(rpc_url, manifest, account, dev)
     name = account or f"dev{dev}"
     key = identity.load_or_create(identity.identity_path(s.keystore_path, name), c.password())
     if amount:
-        c.confirm(f"Stake {c.fmt_amount(amount)} tokens from {sender.address}?", yes)
+        c.confirm(f"Stake {fmt_amount(amount)} tokens from {sender.address}?", yes)
     register_node(d, sender, signing_key=identity.public_bytes(key), endpoint=endpoint, capacity=capacity,
                   prices=prices, stake=amount)
     c.err.print(f"registered {sender.address}")
@@ -78,9 +80,12 @@ def stake_cmd(
 
     Example: nashnet node stake 500 --account op1
     """
-    value = c.parse_amount(amount, "amount")
+    from contracts.registry import add_stake
+    from node.amounts import fmt_amount, parse_amount
+
+    value = parse_amount(amount, "amount")
     _, d, sender = _ctx(rpc_url, manifest, account, dev)
-    c.confirm(f"Stake {c.fmt_amount(value)} tokens from {sender.address}?", yes)
+    c.confirm(f"Stake {fmt_amount(value)} tokens from {sender.address}?", yes)
     add_stake(d, sender, value)
     c.err.print("staked")
 
@@ -94,6 +99,13 @@ def status_cmd(
 
     Example: nashnet node status --json
     """
+    from rich.table import Table
+
+    from contracts.errors import ConfigError
+    from contracts.kinds import TaskKind
+    from contracts.registry import node_info
+    from node.amounts import fmt_amount
+
     s = c.settings(rpc_url, manifest)
     d = c.deployment(s, c.web3_for(s))
     if operator is not None and not d.w3.is_address(operator):
@@ -105,10 +117,10 @@ def status_cmd(
         return
     table = Table("operator", "active", "capacity", "stake", "unbonding", "prices")
     for r in rows:
-        prices = ", ".join(f"{TaskKind(k).label if k in TaskKind._value2member_map_ else k}={c.fmt_amount(p)}"
+        prices = ", ".join(f"{TaskKind(k).label if k in TaskKind._value2member_map_ else k}={fmt_amount(p)}"
                            for k, p in r["prices"].items())
-        table.add_row(r["operator"], str(r["active"]), str(r["capacity"]), c.fmt_amount(r["stake"]),
-                      c.fmt_amount(r["unbonding"]), prices)
+        table.add_row(r["operator"], str(r["active"]), str(r["capacity"]), fmt_amount(r["stake"]),
+                      fmt_amount(r["unbonding"]), prices)
     c.out.print(table)
 
 
@@ -122,11 +134,14 @@ def unstake_cmd(
 
     Example: nashnet node unstake 100 --account op1
     """
-    value = c.parse_amount(amount, "amount")
+    from contracts.registry import node_info
+    from node.amounts import fmt_amount, parse_amount
+
+    value = parse_amount(amount, "amount")
     _, d, sender = _ctx(rpc_url, manifest, account, dev)
     sender.transact(d.registry.functions.requestUnstake(value))
     end = node_info(d, sender.address)["unbonding_end"]
-    c.err.print(f"unbonding {c.fmt_amount(value)}; withdrawable at unix time {end}")
+    c.err.print(f"unbonding {fmt_amount(value)}; withdrawable at unix time {end}")
 
 
 @app.command("withdraw")
@@ -148,7 +163,9 @@ def run_cmd(
     config: Path | None = typer.Option(None, "--config", help="Node settings (TOML); see docs/operators.md."),
     rpc_url: str | None = c.RpcOpt, manifest: Path | None = c.ManifestOpt,
     account: str | None = c.AccountOpt, dev: int | None = c.DevOpt,
-    port: int | None = typer.Option(None, "--port", help="Trace server port (default from the config, else free)."),
+    port: int | None = typer.Option(
+        None, "--port", min=0, max=65_535, help="Trace server port (default from the config, else free)."
+    ),
     ray_address: str | None = typer.Option(None, "--ray-address", help="Ray cluster address (default: embedded)."),
     state_dir: Path | None = typer.Option(None, "--state-dir", help="State folder (default $NASHNET_HOME/nodes/ADDR)."),
     yes: bool = c.YesOpt,
@@ -161,6 +178,7 @@ def run_cmd(
     import signal
     import threading
 
+    from node import identity
     from node.daemon.config import load_node_config
     from node.daemon.node import NodeDaemon
 
@@ -196,6 +214,10 @@ def run_cmd(
 def ensure_registered(d: Any, sender: Any, signing_key: bytes, endpoint: str, cfg: Any, yes: bool) -> None:
     """Register ``sender`` from the config when it is not; else bring its endpoint, capacity, prices, signing
     key and stake in line with the config (the stake is only ever topped up)."""
+    from contracts.errors import ConfigError
+    from contracts.registry import add_stake, node_info, register_node
+    from node.amounts import fmt_amount
+
     info = node_info(d, sender.address)
     want = cfg.stake_units()
     if not info["registered"]:
@@ -203,10 +225,10 @@ def ensure_registered(d: Any, sender: Any, signing_key: bytes, endpoint: str, cf
         if not prices:
             raise ConfigError("the node is not registered and the config has no [prices]: add one per kind served")
         if want:
-            c.confirm(f"Register and stake {c.fmt_amount(want)} tokens from {sender.address}?", yes)
+            c.confirm(f"Register and stake {fmt_amount(want)} tokens from {sender.address}?", yes)
         register_node(d, sender, signing_key=signing_key, endpoint=endpoint, capacity=cfg.capacity,
                       prices=prices, stake=want)
-        c.err.print(f"registered {sender.address} (stake {c.fmt_amount(want)})")
+        c.err.print(f"registered {sender.address} (stake {fmt_amount(want)})")
         return
     if info["endpoint"] != endpoint:
         sender.transact(d.registry.functions.setEndpoint(endpoint))
@@ -222,5 +244,5 @@ def ensure_registered(d: Any, sender: Any, signing_key: bytes, endpoint: str, cf
         sender.transact(d.registry.functions.setSigningKey(signing_key))
         c.err.print("signing key set to this node's identity key")
     if want > info["stake"]:
-        c.confirm(f"Top the stake of {sender.address} up by {c.fmt_amount(want - info['stake'])} tokens?", yes)
+        c.confirm(f"Top the stake of {sender.address} up by {fmt_amount(want - info['stake'])} tokens?", yes)
         add_stake(d, sender, want - info["stake"])

@@ -3,42 +3,42 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from eth_abi import decode
-from eth_utils import to_checksum_address
-from rich.table import Table
-
-from consensus.clients.audit import verify_audit
-from consensus.clients.errors import AuditMismatch
-from contracts.errors import ConfigError
-from contracts.kinds import TaskKind
-from contracts.market import TaskStatus, Transition, submit_task, transitions
 
 from . import common as c
+
+if TYPE_CHECKING:
+    from contracts.kinds import TaskKind
 
 app = typer.Typer(help="Submit tasks and follow them to settlement.", no_args_is_help=True)
 
 #: Largest task input accepted: the spec travels in calldata and in an event, paid per byte.
 MAX_INPUT_BYTES = 64 * 1024
 
-# ABI layout of each transition's data, as the market encodes it.
-_LAYOUT: dict[int, tuple[list[str], list[str]]] = {
-    Transition.SUBMITTED: (
-        ["address", "bytes32", "uint8", "uint256", "uint256", "uint256", "uint64"],
-        ["requester", "spec_hash", "kind", "reward", "redundancy", "min_redundancy", "deadline"],
-    ),
-    Transition.ALLOCATED: (["uint256"] * 4, ["round", "nodes", "commit_deadline", "reveal_deadline"]),
-    Transition.REVEALED: (["address", "bytes32", "bytes"], ["node", "result_hash", "result"]),
-    Transition.SETTLED: (
-        ["bytes32", "uint256", "uint256", "uint256", "uint256"],
-        ["winner", "winners", "share", "fee", "refund"],
-    ),
-    Transition.REFUNDED: (["uint256"], ["amount"]),
-    Transition.EXPIRED: (["uint256"], ["amount"]),
-}
+
+@cache
+def _layout() -> dict[int, tuple[list[str], list[str]]]:
+    """ABI layout of each transition's data, as the market encodes it."""
+    from contracts.market import Transition
+
+    return {
+        Transition.SUBMITTED: (
+            ["address", "bytes32", "uint8", "uint256", "uint256", "uint256", "uint64"],
+            ["requester", "spec_hash", "kind", "reward", "redundancy", "min_redundancy", "deadline"],
+        ),
+        Transition.ALLOCATED: (["uint256"] * 4, ["round", "nodes", "commit_deadline", "reveal_deadline"]),
+        Transition.REVEALED: (["address", "bytes32", "bytes"], ["node", "result_hash", "result"]),
+        Transition.SETTLED: (
+            ["bytes32", "uint256", "uint256", "uint256", "uint256"],
+            ["winner", "winners", "share", "fee", "refund"],
+        ),
+        Transition.REFUNDED: (["uint256"], ["amount"]),
+        Transition.EXPIRED: (["uint256"], ["amount"]),
+    }
 
 
 def _plain(v: Any) -> Any:
@@ -48,7 +48,10 @@ def _plain(v: Any) -> Any:
 
 
 def _decode(kind: int, data: bytes) -> dict[str, Any]:
-    types, names = _LAYOUT[kind]
+    from eth_abi import decode
+    from eth_utils import to_checksum_address
+
+    types, names = _layout()[kind]
     values = decode(types, data)
     return {
         n: to_checksum_address(v) if t == "address" else _plain(v) for t, n, v in zip(types, names, values, strict=True)
@@ -56,6 +59,8 @@ def _decode(kind: int, data: bytes) -> dict[str, Any]:
 
 
 def _kind_label(k: int) -> str:
+    from contracts.kinds import TaskKind
+
     return TaskKind(k).label if k in TaskKind._value2member_map_ else str(k)
 
 
@@ -66,6 +71,9 @@ def validate_input(kind: TaskKind, raw: bytes) -> bytes:
         ConfigError: oversized or malformed input (training/spiking: not valid for their spec).
         agents.TaskSpecError: a reasoning input whose field does not validate.
     """
+    from contracts.errors import ConfigError
+    from contracts.kinds import TaskKind
+
     if len(raw) > MAX_INPUT_BYTES:
         raise ConfigError(f"input: {len(raw)} bytes is over the limit of {MAX_INPUT_BYTES} bytes")
     try:
@@ -103,6 +111,8 @@ def validate_input(kind: TaskKind, raw: bytes) -> bytes:
 
 
 def _check_reply_to(envelope: dict[str, Any]) -> None:
+    from contracts.errors import ConfigError
+
     reply = envelope.get("reply_to")
     key = reply.get("x25519") if isinstance(reply, dict) else None
     if not isinstance(key, str) or len(key.removeprefix("0x")) != 64:
@@ -132,6 +142,8 @@ def _reply_key(s: Any, account: str, *, create: bool) -> Any:
 
 
 def _with_reply_to(raw: bytes, public_hex: str) -> bytes:
+    from contracts.errors import ConfigError
+
     doc = json.loads(raw)
     if not isinstance(doc, dict):
         raise ConfigError("input: a private task's input must be a JSON object")
@@ -147,7 +159,7 @@ def submit_cmd(
     reward: str = typer.Option(..., "--reward", help="Tokens escrowed for the task."),
     redundancy: int = typer.Option(0, "--redundancy", min=0, max=255, help="Nodes to run it (0: the default)."),
     min_redundancy: int = typer.Option(0, "--min-redundancy", min=0, max=255, help="Fewest nodes to start."),
-    deadline: int = typer.Option(3600, "--deadline", help="Seconds from now until the task expires."),
+    deadline: int = typer.Option(3600, "--deadline", min=1, help="Seconds from now until the task expires."),
     private: bool = typer.Option(
         False, "--private", help="Seal results and traces to your X25519 reply key (needs --account)."
     ),
@@ -162,6 +174,11 @@ def submit_cmd(
 
     Example: nashnet task submit mcts --text '{"problem": "game24", "numbers": [4, 7, 8, 8]}' --reward 5 --account me
     """
+    from contracts.errors import ConfigError
+    from contracts.kinds import TaskKind
+    from contracts.market import submit_task
+    from node.amounts import fmt_amount, parse_amount
+
     k = TaskKind.parse(kind)
     if (input_file is None) == (text is None):
         raise ConfigError("give the task input with exactly one of --input FILE or --text JSON")
@@ -183,7 +200,7 @@ def submit_cmd(
         spec = _with_reply_to(spec, reply_public_hex(_reply_key(s0, account, create=True)))
         if len(spec) > MAX_INPUT_BYTES:
             raise ConfigError(f"input: {len(spec)} bytes with the reply key is over the limit of {MAX_INPUT_BYTES}")
-    value = c.parse_amount(reward, "--reward")
+    value = parse_amount(reward, "--reward")
     if value == 0:
         raise ConfigError("--reward: must be more than 0 tokens")
     if min_redundancy and redundancy and min_redundancy > redundancy:
@@ -202,9 +219,9 @@ def submit_cmd(
     balance = int(d.token.functions.balanceOf(acct.address).call())
     if balance < value:
         raise ConfigError(
-            f"--reward: {c.fmt_amount(value)} tokens is more than the balance {c.fmt_amount(balance)} of {acct.address}"
+            f"--reward: {fmt_amount(value)} tokens is more than the balance {fmt_amount(balance)} of {acct.address}"
         )
-    c.confirm(f"Escrow {c.fmt_amount(value)} tokens for a {k.label} task from {acct.address}?", yes)
+    c.confirm(f"Escrow {fmt_amount(value)} tokens for a {k.label} task from {acct.address}?", yes)
     now = int(w3.eth.get_block("latest")["timestamp"])
     tid = submit_task(
         d,
@@ -229,6 +246,9 @@ def _read_ctx(rpc_url: str | None, manifest: Path | None) -> Any:
 
 
 def _task(d: Any, tid: int) -> dict[str, Any]:
+    from contracts.errors import ConfigError
+    from contracts.market import TaskStatus
+
     t = d.market.functions.getTask(tid).call()
     if TaskStatus(int(t[1])) is TaskStatus.NONE:
         raise ConfigError(f"task {tid}: no such task (ids run 1..{int(d.market.functions.nextTaskId().call()) - 1})")
@@ -246,6 +266,8 @@ def _task(d: Any, tid: int) -> dict[str, Any]:
 
 
 def _steps(d: Any, tid: int) -> list[dict[str, Any]]:
+    from contracts.market import Transition, transitions
+
     return [
         {"step": Transition(k).name.lower(), **_decode(k, data), "head": _plain(head)}
         for k, data, head in transitions(d, tid)
@@ -257,6 +279,8 @@ def _watch(d: Any, task_id: int, timeout: float) -> None:
     import time
 
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from contracts.errors import ConfigError
 
     order = ["open", "allocated", "settled"]
     deadline = time.monotonic() + timeout
@@ -288,6 +312,8 @@ def status_cmd(
 
     Example: nashnet task status 7 --json
     """
+    from node.amounts import fmt_amount
+
     d = _read_ctx(rpc_url, manifest)
     if watch:
         _watch(d, task_id, timeout)
@@ -296,7 +322,7 @@ def status_cmd(
         c.emit_json(info)
         return
     c.out.print(
-        f"task {task_id}: {info['status']} · {info['kind']} · reward {c.fmt_amount(info['reward'])} · "
+        f"task {task_id}: {info['status']} · {info['kind']} · reward {fmt_amount(info['reward'])} · "
         f"redundancy {info['redundancy']} (min {info['min_redundancy']}) · deadline {info['deadline']}"
     )
     for st in info["transitions"]:
@@ -315,6 +341,9 @@ def result_cmd(
 
     Example: nashnet task result 7 --json
     """
+    from contracts.errors import ConfigError
+    from node.amounts import fmt_amount
+
     d = _read_ctx(rpc_url, manifest)
     info = _task(d, task_id)
     if info["status"] not in ("settled", "refunded", "expired"):
@@ -345,11 +374,11 @@ def result_cmd(
         c.emit_json(res)
         return
     if winner is None:
-        c.out.print(f"task {task_id}: {info['status']}; {c.fmt_amount(res['refund'])} tokens returned, nobody paid")
+        c.out.print(f"task {task_id}: {info['status']}; {fmt_amount(res['refund'])} tokens returned, nobody paid")
         return
     c.out.print(
         f"task {task_id}: settled · result {winner} · {len(paid)} paid "
-        f"{c.fmt_amount(int(res['share']) - int(res['fee']))} each"
+        f"{fmt_amount(int(res['share']) - int(res['fee']))} each"
     )
     sealed = any(r["payload"].get("sealed") for r in reveals)
     if res["answer"] is not None:
@@ -398,6 +427,10 @@ def audit_cmd(
 
     Example: nashnet task audit 7
     """
+    from consensus.clients.audit import verify_audit
+    from consensus.clients.errors import AuditMismatch
+    from contracts.errors import ConfigError
+
     d = _read_ctx(rpc_url, manifest)
     _task(d, task_id)
     try:
@@ -472,6 +505,10 @@ def list_cmd(
 
     Example: nashnet task list --mine --dev 2 --json
     """
+    from rich.table import Table
+
+    from node.amounts import fmt_amount
+
     s = c.settings(rpc_url, manifest)
     w3 = c.web3_for(s)
     d = c.deployment(s, w3)
@@ -484,5 +521,5 @@ def list_cmd(
         return
     table = Table("id", "kind", "status", "reward", "requester")
     for r in rows:
-        table.add_row(str(r["id"]), r["kind"], r["status"], c.fmt_amount(r["reward"]), r["requester"])
+        table.add_row(str(r["id"]), r["kind"], r["status"], fmt_amount(r["reward"]), r["requester"])
     c.out.print(table)

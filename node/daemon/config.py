@@ -83,12 +83,12 @@ class NodeConfig(BaseModel):
 
     def price_units(self) -> dict[int, int]:
         """Prices in base units by kind number."""
-        from node.cli.common import parse_amount
+        from node.amounts import parse_amount
 
         return {int(TaskKind.parse(k)): parse_amount(p, f"prices.{k}") for k, p in self.prices.items()}
 
     def stake_units(self) -> int:
-        from node.cli.common import parse_amount
+        from node.amounts import parse_amount
 
         return parse_amount(self.stake, "stake")
 
