@@ -16,11 +16,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from eth_abi import decode
 from web3 import Web3
 
 from consensus.clients.audit import verify_audit
@@ -30,12 +32,13 @@ from contracts.deploy import ParamsConfig
 from contracts.errors import ChainError, ConfigError
 from contracts.files import write_atomic
 from contracts.kinds import TaskKind
-from contracts.market import TaskStatus, Transition, submit_tasks, transitions
+from contracts.market import TaskStatus, Transition, proposal_of, submit_tasks, transitions
+from node.devnet_report import TaskRecord, judge, slashed_by_node
 from node.keys import Keystore, dev_account
 from node.samples import Sample
 from node.scenario import run_scenario
 
-__all__ = ["Devnet", "DevnetNode", "TOKEN", "devnet_params"]
+__all__ = ["Devnet", "DevnetNode", "TOKEN", "devnet_params", "expected_answer"]
 
 TOKEN = 10**18
 STATE_FILE = "devnet.json"
@@ -227,18 +230,59 @@ class Devnet:
                 return st
             time.sleep(poll)
 
-    def report(self, ids: Sequence[int]) -> dict[str, Any]:
-        """Outcome, audit and accounting of ``ids``: statuses per kind, audits, conservation, earnings."""
-        d = self.deployment()
+    def records(self, ids: Sequence[int], expected: Mapping[int, str] | None = None,
+                d: Deployment | None = None) -> list[TaskRecord]:
+        """What the chain says about each task of ``ids``: status, assigned nodes, reveals, winner, slashes."""
+        d = d or self.deployment()
         m = d.market.functions
-        by_kind: dict[str, dict[str, int]] = {}
-        audits_ok = 0
+        start = d.manifest.contracts["market"].block
+        slashes: dict[int, dict[str, int]] = {}
+        for e in d.market.events.NodeSlashed().get_logs(from_block=start):
+            per_task = slashes.setdefault(int(e["args"]["taskId"]), {})
+            node = Web3.to_checksum_address(e["args"]["node"])
+            per_task[node] = per_task.get(node, 0) + int(e["args"]["amount"])
+        proposals: dict[int, dict[str, list[int]]] = {}
+        out = []
         for t in ids:
             task = m.getTask(t).call()
-            label = TaskKind(int(task[2])).label
-            status = TaskStatus(int(task[1])).name.lower()
-            by_kind.setdefault(label, {}).setdefault(status, 0)
-            by_kind[label][status] += 1
+            rec: dict[str, Any] = {"id": t, "kind": TaskKind(int(task[2])).label,
+                                   "status": TaskStatus(int(task[1])).name.lower(), "reveals": [],
+                                   "slashed": slashes.get(t, {}), "expected": (expected or {}).get(t)}
+            for kind, data, _ in transitions(d, t):
+                if kind == Transition.ALLOCATED:
+                    round_ = int(decode(["uint256"] * 4, data)[0])
+                    if round_ not in proposals:
+                        proposals[round_] = proposal_of(d, round_)
+                    rec["assigned"] = tuple(sorted(n for n, ts in proposals[round_].items() if t in ts))
+                elif kind == Transition.REVEALED:
+                    node, result_hash, payload = decode(["address", "bytes32", "bytes"], data)
+                    ok, answer = _payload_answer(bytes(payload))
+                    rec["reveals"].append({"node": Web3.to_checksum_address(node),
+                                           "result_hash": "0x" + bytes(result_hash).hex(), "ok": ok,
+                                           "answer": answer})
+                elif kind == Transition.SETTLED:
+                    winner, _, _, _, refund = decode(["bytes32", "uint256", "uint256", "uint256", "uint256"], data)
+                    rec["winner"], rec["refund"] = "0x" + bytes(winner).hex(), int(refund)
+                elif kind in (Transition.REFUNDED, Transition.EXPIRED):
+                    rec["refund"] = int(decode(["uint256"], data)[0])
+            out.append(TaskRecord.from_dict(rec))
+        return out
+
+    def report(self, ids: Sequence[int], expected: Mapping[int, str] | None = None) -> dict[str, Any]:
+        """Outcome, audit and accounting of ``ids``, and the verdict.
+
+        ``passed`` is true only when every task settled, on its ``expected`` answer where one is
+        given, no node was slashed, every audit head verified and tokens are conserved; otherwise
+        ``problems`` says which task, which node and why (see :mod:`node.devnet_report`).
+        """
+        d = self.deployment()
+        records = self.records(ids, expected, d)
+        by_kind: dict[str, dict[str, int]] = {}
+        for r in records:
+            by_kind.setdefault(r.kind, {}).setdefault(r.status, 0)
+            by_kind[r.kind][r.status] += 1
+        audits_ok = 0
+        for t in ids:
             verify_audit(d, t)
             audits_ok += 1
         token = d.token.functions
@@ -247,17 +291,25 @@ class Devnet:
         holders |= {dev_account(i, int(d.w3.eth.chain_id)).address for i in range(10)}
         supply = int(token.totalSupply().call())
         held = sum(int(token.balanceOf(a).call()) for a in holders)
-        escrowed, bonds, unclaimed = (int(x) for x in m.liabilities().call())
+        escrowed, bonds, unclaimed = (int(x) for x in d.market.functions.liabilities().call())
         market_balance = int(token.balanceOf(d.market.address).call())
+        conserved = held == supply and market_balance == escrowed + bonds + unclaimed
+        name_of = {n.address: n.name for n in self.nodes}
+        problems = judge(records)
         return {
             "tasks": len(ids),
             "by_kind": by_kind,
-            "answers": {str(t): _winning_answer(d, t) for t in ids} if len(ids) <= 50 else {},
+            "answers": {str(r.id): r.answer for r in records} if len(ids) <= 50 else {},
+            "outcomes": [r.to_dict() for r in records] if len(ids) <= 50 else [],
+            "slashed": slashed_by_node(records),
+            "refunded": [r.id for r in records if r.status == "refunded"],
+            "problems": [{**asdict(p), "line": p.line(name_of)} for p in problems],
             "audits_verified": audits_ok,
             "supply": supply,
             "held_by_known_accounts": held,
-            "conserved": held == supply and market_balance == escrowed + bonds + unclaimed,
+            "conserved": conserved,
             "market": {"balance": market_balance, "escrowed": escrowed, "bonds": bonds, "unclaimed": unclaimed},
+            "passed": not problems and conserved and audits_ok == len(ids),
         }
 
     # ---------------------------------------------------------------- state
@@ -313,27 +365,42 @@ class Devnet:
             state.unlink()
 
 
-def _winning_answer(d: Deployment, task_id: int) -> str | None:
-    """The answer the majority revealed for a settled task (None when refunded, sealed or not JSON)."""
-    from eth_abi import decode
+def _payload_answer(payload: bytes) -> tuple[bool | None, str | None]:
+    """``(ok, answer)`` of a revealed payload; ``(None, None)`` when it is sealed or not JSON."""
+    try:
+        doc = json.loads(payload)
+    except (ValueError, UnicodeDecodeError):
+        return None, None
+    if not isinstance(doc, dict):
+        return None, None
+    ok = doc.get("ok")
+    answer = doc.get("answer")
+    return (ok if isinstance(ok, bool) else None), (None if answer is None else str(answer))
 
-    steps = transitions(d, task_id)
-    settled = [data for kind, data, _ in steps if kind == Transition.SETTLED]
-    if not settled:
+
+def expected_answer(sample: Sample) -> str | None:
+    """The answer a sample must settle on, where the devnet knows it.
+
+    The react and rewoo samples ask arithmetic questions whose exact answers come with the data
+    set (``What is 431 times 29, plus 8?`` → ``12507``); the other kinds have no single answer
+    known in advance here, so the verdict checks only that their nodes agreed.
+    """
+    if sample.kind not in ("react", "rewoo"):
         return None
-    winner = bytes(decode(["bytes32"], settled[-1][:32])[0])
-    for kind, data, _ in steps:
-        if kind != Transition.REVEALED:
-            continue
-        _, result_hash, payload = decode(["address", "bytes32", "bytes"], data)
-        if bytes(result_hash) == winner:
-            try:
-                doc = json.loads(payload)
-            except (ValueError, UnicodeDecodeError):
-                return None
-            answer = doc.get("answer") if isinstance(doc, dict) else None
-            return None if answer is None else str(answer)
-    return None
+    try:
+        question = json.loads(sample.spec).get("question")
+    except (ValueError, AttributeError):
+        return None
+    return _arithmetic_answers().get(str(question))
+
+
+@cache
+def _arithmetic_answers() -> dict[str, str]:
+    from reasoning.datasets.arithmetic import arithmetic_questions
+
+    # node.samples draws its questions from this data set with seed 7; the set is a prefix of
+    # itself for any size, so the first 200 cover every --samples value the devnet accepts.
+    return {q.question: q.answer for q in arithmetic_questions(200, seed=7)}
 
 
 def _alive(pid: int) -> bool:

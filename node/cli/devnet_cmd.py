@@ -66,8 +66,7 @@ def up_cmd(
     from rich.live import Live
 
     from contracts.kinds import TaskKind
-    from contracts.market import TaskStatus
-    from node.devnet import Devnet, devnet_params
+    from node.devnet import Devnet, devnet_params, expected_answer
     from node.samples import samples
 
     wanted = tuple(k.strip() for k in kinds.split(",") if k.strip())
@@ -80,7 +79,6 @@ def up_cmd(
 
     params = devnet_params(challenge=challenge_window, commit=commit_window, reveal=reveal_window)
     net = Devnet.up(target, nodes=nodes, port=port, params=params, say=say)
-    ok = False
     try:
         c.err.print(f"devnet up: anvil {net.rpc_url}, manifest {net.manifest_path}, {nodes} nodes")
         items = samples(per_kind, kinds=tuple(TaskKind.parse(k).label for k in wanted)) if per_kind else []
@@ -88,24 +86,23 @@ def up_cmd(
         kind_of = {t: s.kind for t, s in zip(ids, items, strict=True)}
         summary: dict[str, Any] = {"rpc_url": net.rpc_url, "manifest": str(net.manifest_path),
                                    "folder": str(target), "nodes": [n.address for n in net.nodes],
-                                   "governance": net.scenario}
+                                   "node_names": {n.address: n.name for n in net.nodes},
+                                   "governance": net.scenario, "problems": [], "passed": True}
         if ids:
             c.err.print(f"submitted {len(ids)} sample tasks: {ids[0]}..{ids[-1]}")
             t0 = time.monotonic()
             with Live(_progress_table(ids, kind_of, net.statuses(ids), t0), console=c.err,
                       refresh_per_second=2, transient=as_json) as live:
-                final = net.wait(ids, timeout=timeout,
-                                 progress=lambda st: live.update(_progress_table(ids, kind_of, st, t0)))
+                net.wait(ids, timeout=timeout, progress=lambda st: live.update(_progress_table(ids, kind_of, st, t0)))
             summary["seconds"] = round(time.monotonic() - t0, 1)
-            summary |= net.report(ids)
-            ok = all(s in (TaskStatus.SETTLED, TaskStatus.REFUNDED, TaskStatus.EXPIRED) for s in final.values())
-            ok = ok and summary["conserved"]
-        else:
-            ok = True
-        summary["passed"] = ok and bool(net.scenario.get("passed"))
+            expected = {t: a for t, s in zip(ids, items, strict=True) if (a := expected_answer(s)) is not None}
+            summary |= net.report(ids, expected)
+        summary["problems"] += _run_problems(summary)
+        summary["passed"] = bool(summary["passed"]) and not summary["problems"]
         if not as_json:
             _print_summary(summary)
         print(json.dumps(summary))
+        _print_verdict(summary)
         if detach:
             c.err.print(f"devnet left running; stop it with: nashnet devnet down --folder {target}")
     finally:
@@ -116,20 +113,65 @@ def up_cmd(
         raise typer.Exit(1)
 
 
+def _run_problems(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """What fails the run besides the tasks: the governance scenario, audits, token conservation."""
+    out: list[dict[str, Any]] = []
+    gov = summary.get("governance") or {}
+    if not gov.get("passed"):
+        p = gov.get("proposal", {})
+        out.append({"reason": "governance", "line": f"governance scenario: proposal {p.get('state', 'not run')}"})
+    if "conserved" in summary and not summary["conserved"]:
+        out.append({"reason": "not-conserved", "line": f"tokens not conserved: {summary.get('market')}"})
+    if "audits_verified" in summary and summary["audits_verified"] != summary["tasks"]:
+        out.append({"reason": "audit", "line": f"audit heads verified for {summary['audits_verified']} of "
+                                               f"{summary['tasks']} tasks"})
+    return out
+
+
+def _print_verdict(summary: dict[str, Any]) -> None:
+    """The verdict on stderr: every problem on its own line (task, node, reason), then one last line."""
+    problems = summary.get("problems") or []
+    for p in problems:
+        # One line each, however narrow the terminal, so that a log can be searched by task or node.
+        c.err.print(f"[red]✗[/red] {p['line']}", highlight=False, soft_wrap=True)
+    if summary["passed"]:
+        c.err.print(f"devnet: passed — {summary.get('tasks', 0)} sample tasks settled, no node slashed",
+                    soft_wrap=True)
+    else:
+        c.err.print(f"devnet: FAILED — {len(problems)} problem{'s' if len(problems) != 1 else ''} (see above)",
+                    soft_wrap=True)
+
+
 def _print_summary(summary: dict[str, Any]) -> None:
     from rich.table import Table
 
-    table = Table("kind", "settled", "refunded", "expired", title="sample tasks")
+    from node.amounts import fmt_amount
+
+    table = Table("kind", "settled", "refunded", "expired", "open", "allocated", title="sample tasks")
     for kind, counts in summary.get("by_kind", {}).items():
-        table.add_row(kind, *(str(counts.get(k, 0)) for k in ("settled", "refunded", "expired")))
+        table.add_row(kind, *(str(counts.get(k, 0)) for k in ("settled", "refunded", "expired", "open", "allocated")))
     c.out.print(table)
-    answers = summary.get("answers") or {}
-    if answers:
-        results = Table("task", "answer the nodes agreed on", title="answers")
-        for tid, answer in answers.items():
-            text = "—" if answer is None else (answer if len(answer) <= 70 else answer[:67] + "...")
-            results.add_row(tid, text)
-        c.out.print(results)
+    names = summary.get("node_names") or {}
+    outcomes = summary.get("outcomes") or []
+    if outcomes:
+        tasks = Table("task", "kind", "status", "answer", "expected", "revealed", "slashed", "refund",
+                      title="tasks (answer: what the nodes agreed on; revealed: nodes that revealed / assigned)")
+        for o in outcomes:
+            answer = o.get("answer")
+            text = "—" if answer is None else (answer if len(answer) <= 30 else answer[:27] + "...")
+            expected = o.get("expected")
+            check = "" if expected is None else f"{expected} {'✓' if o.get('answer_ok') else '✗'}"
+            lost = ", ".join(f"{names.get(n, n[:10])} {fmt_amount(a)}" for n, a in o["slashed"].items()) or "—"
+            refund = fmt_amount(o["refund"]) if o["status"] in ("refunded", "expired") else "—"
+            tasks.add_row(str(o["id"]), o["kind"], o["status"], text, check,
+                          f"{len(o['reveals'])}/{len(o['assigned'])}", lost, refund)
+        c.out.print(tasks)
+    slashed = summary.get("slashed") or {}
+    if slashed:
+        by_node = Table("node", "address", "tokens slashed", title="slashes")
+        for node, amount in slashed.items():
+            by_node.add_row(names.get(node, "?"), node, fmt_amount(amount))
+        c.out.print(by_node)
     if "audits_verified" in summary:
         c.out.print(f"audit heads verified: {summary['audits_verified']} of {summary['tasks']}; "
                     f"tokens conserved: {summary['conserved']}")
