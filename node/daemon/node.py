@@ -47,6 +47,9 @@ log = logging.getLogger("nashnet.node")
 #: Tasks settled per transaction (about 50k gas each: 250 fit well inside a 30M-gas block).
 SETTLE_CHUNK = 250
 
+#: Seconds between two progress lines in the log while the node has tasks in hand.
+HEARTBEAT_S = 30.0
+
 _RETRYABLE = (RpcUnreachable, TransactionTimeout, ConnectionError, TimeoutError, OSError)
 
 
@@ -154,6 +157,10 @@ class NodeDaemon:
         self._last_claim = 0.0
         self._backoff = 0.0
         self.stats: dict[str, int] = {}
+        # For the log only: when each task in hand started, the last heartbeat, tasks warned late.
+        self._started: dict[int, float] = {}
+        self._heartbeat_at = 0.0
+        self._warned_late: set[int] = set()
 
     # ------------------------------------------------------------- lifecycle
 
@@ -247,6 +254,7 @@ class NodeDaemon:
         self._settle_step()
         self._expire_step()
         self._claim_step()
+        self._log_progress()
 
     # ---------------------------------------------------------------- rounds
 
@@ -384,6 +392,9 @@ class NodeDaemon:
                 label = TaskKind(t.kind).label if t.kind in TaskKind._value2member_map_ else str(t.kind)
                 self.executor.submit(tid, t.kind, t.spec or b"", timeout_s=self.cfg.timeout_for(label))
                 pending = self.executor.pending()
+                self._started[tid] = time.monotonic()
+                log.info("task %d (%s): started for round %d (timeout %.0f s)", tid, label, rv.round,
+                         self.cfg.timeout_for(label))
 
     def _poll_outcomes(self) -> None:
         if self._executor is None:
@@ -421,6 +432,52 @@ class NodeDaemon:
         )
         self.metrics.executed.labels(o.kind, str(o.ok).lower()).inc()
         log.info("task %d (%s): %s in %.2f s", o.task_id, o.kind, "ok" if o.ok else f"failed: {o.error}", o.seconds)
+        self._started.pop(o.task_id, None)
+        self._warned_late.discard(o.task_id)
+
+    def _log_progress(self) -> None:
+        """Logging only: a heartbeat every :data:`HEARTBEAT_S` while tasks are in hand, and a warning,
+        once per task, as soon as a task in hand can no longer be in its round's commit."""
+        if self._executor is None:
+            return
+        pending = self.executor.pending()
+        if not pending:
+            return
+        now = self.clock.now()
+        # Only proposals already read (the execute step read each one it started a task from):
+        # the log costs no call to the chain.
+        round_of: dict[int, RoundView] = {}
+        for r, assignments in self._proposals.items():
+            rv = self.view.rounds.get(r)
+            if rv is not None and not rv.voided:
+                for tid in assignments.get(self.me, []):
+                    if tid in pending:
+                        round_of[tid] = rv
+        for tid in sorted(pending - self._warned_late):
+            late = round_of.get(tid)
+            if late is None or not late.finalized:
+                continue
+            committed = self.store.commit_record(late.round) is not None
+            if committed or now > late.commit_deadline:
+                self._warned_late.add(tid)
+                running = time.monotonic() - self._started.get(tid, time.monotonic())
+                why = "this node committed the round without it" if committed else "the commit deadline has passed"
+                log.warning("task %d: still running after %.0f s, and %s: it cannot be in round %d's commit "
+                            "(this node will be slashed for it)", tid, running, why, late.round)
+        if time.monotonic() - self._heartbeat_at < HEARTBEAT_S:
+            return
+        self._heartbeat_at = time.monotonic()
+        tasks = ", ".join(f"{tid} ({time.monotonic() - self._started[tid]:.0f} s)" if tid in self._started else str(tid)
+                          for tid in sorted(pending))
+        rounds = []
+        for r in sorted({rv.round for rv in round_of.values()}):
+            rv = self.view.rounds[r]
+            left = rv.commit_deadline - now
+            rounds.append(f"round {r}: not finalized yet" if not rv.finalized
+                          else f"round {r}: commit deadline in {left} s" if left >= 0
+                          else f"round {r}: commit deadline passed {-left} s ago")
+        log.info("working: %d task%s in hand: %s; %s", len(pending), "" if len(pending) == 1 else "s", tasks,
+                 "; ".join(rounds) or "no live round")
 
     # -------------------------------------------------------- commit, reveal
 
