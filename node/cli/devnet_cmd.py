@@ -131,6 +131,7 @@ def _run_problems(summary: dict[str, Any]) -> list[dict[str, Any]]:
 def _print_verdict(summary: dict[str, Any]) -> None:
     """The verdict on stderr: every problem on its own line (task, node, reason), then one last line."""
     problems = summary.get("problems") or []
+    c.err.print()  # after the live table's last frame
     for p in problems:
         # One line each, however narrow the terminal, so that a log can be searched by task or node.
         c.err.print(f"[red]✗[/red] {p['line']}", highlight=False, soft_wrap=True)

@@ -1,8 +1,8 @@
 """The devnet's verdict (node.devnet_report) on recorded runs: what passes, and what names a task, a node, a reason.
 
-The records are in the form ``Devnet.records`` reads them from the chain. ``RECORDED_RUN`` is a
-real run of ``nashnet devnet up`` (three nodes, one mcts and one neuro-symbolic sample), copied
-from its ``--json`` output. ``ISSUE_13_RUN`` is a test double, not a recording: the failed run
+The records are in the form ``Devnet.records`` reads them from the chain. ``RECORDED_RUN`` and
+``RECORDED_FAILED_RUN`` are real runs of ``nashnet devnet up``, copied from their ``--json``
+output. ``ISSUE_13_RUN`` is a test double, not a recording: the failed run
 of issue 13 rebuilt from what was seen there (anvil's dev addresses stand in for the nodes'):
 react and rewoo refunded, the lowest-address node silent on all six tasks and slashed on each,
 20 % of its stake at a time (2,000 → 524.288 tokens: the 1,475 it lost). No chain is started
@@ -79,6 +79,44 @@ RECORDED_RUN: list[dict[str, Any]] = (
 )
 
 
+#: `nashnet devnet up --nodes 3 --samples 1 --kinds mcts,react --commit-window 20 --json`: a real run
+#: that failed. The react sample took 31 s on a busy machine; its node committed the round without
+#: it at the 20 s window's margin, was slashed for it, and the task was refunded.
+RECORDED_FAILED_RUN: list[dict[str, Any]] = (
+    [{'id': 1,
+      'kind': 'mcts',
+      'status': 'settled',
+      'assigned': ['0x97ebFa2d27f6aBA93B980acc33bACd1417c77d11',
+                   '0xBA4da1970F292ec8cB6BF2995D752C809AfBe201',
+                   '0xF5A8aD34724D65a20c7660Bdbd50bA39fDF7b2dC'],
+      'reveals': [{'node': '0x97ebFa2d27f6aBA93B980acc33bACd1417c77d11',
+                   'result_hash': '0xfc35ba1be656817eca7bcf35d975c1274dbe13d9b0d289526f7dfca9fff4595e',
+                   'ok': True,
+                   'answer': '(1 + (1 + 1)) * 8'},
+                  {'node': '0xBA4da1970F292ec8cB6BF2995D752C809AfBe201',
+                   'result_hash': '0xfc35ba1be656817eca7bcf35d975c1274dbe13d9b0d289526f7dfca9fff4595e',
+                   'ok': True,
+                   'answer': '(1 + (1 + 1)) * 8'},
+                  {'node': '0xF5A8aD34724D65a20c7660Bdbd50bA39fDF7b2dC',
+                   'result_hash': '0xfc35ba1be656817eca7bcf35d975c1274dbe13d9b0d289526f7dfca9fff4595e',
+                   'ok': True,
+                   'answer': '(1 + (1 + 1)) * 8'}],
+      'winner': '0xfc35ba1be656817eca7bcf35d975c1274dbe13d9b0d289526f7dfca9fff4595e',
+      'refund': 1,
+      'slashed': {},
+      'expected': None},
+     {'id': 2,
+      'kind': 'react',
+      'status': 'refunded',
+      'assigned': ['0x97ebFa2d27f6aBA93B980acc33bACd1417c77d11'],
+      'reveals': [],
+      'winner': None,
+      'refund': 1500000000000000000,
+      'slashed': {'0x97ebFa2d27f6aBA93B980acc33bACd1417c77d11': 400000000000000000000},
+      'expected': '12507'}]
+)
+
+
 def _reveal(node: str, result: str, answer: str | None, ok: bool = True) -> dict[str, Any]:
     return {"node": node, "result_hash": result, "ok": ok, "answer": answer}
 
@@ -128,6 +166,16 @@ def test_the_recorded_run_passes() -> None:
     assert judge(records) == []
     assert [r.answer for r in records][0] == "(1 + (1 + 1)) * 8"
     assert all(len(r.reveals) == len(r.assigned) == 3 for r in records)
+
+
+def test_the_recorded_failed_run_names_the_task_the_node_and_the_reason() -> None:
+    problems = judge(_records(RECORDED_FAILED_RUN))
+    node1 = "0x97ebFa2d27f6aBA93B980acc33bACd1417c77d11"
+    assert [(p.task, p.kind, p.reason, p.node, p.slashed) for p in problems] == [
+        (2, "react", "refunded", None, 0), (2, "react", "silent", node1, 400 * TOKEN)]
+    assert problems[1].line({node1: "node1"}) == (
+        f"task 2 (react): silent — node1 {node1}: assigned the task, revealed nothing; slashed 400 tokens")
+    assert _records(RECORDED_FAILED_RUN)[1].to_dict()["answer_ok"] is False  # expected 12507, got nothing
 
 
 def test_the_recorded_run_with_a_silent_node_fails() -> None:
