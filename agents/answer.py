@@ -10,10 +10,11 @@ from fractions import Fraction
 
 from agents.trace import canonical_json
 
-__all__ = ["canonical_answer", "canonical_list", "canonical_number"]
+__all__ = ["answer_number", "canonical_answer", "canonical_list", "canonical_number", "same_answer"]
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _FRACTION = re.compile(r"^[+-]?\d+\s*/\s*\d+$")
+_NUMBER_IN_TEXT = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+")
 
 
 def canonical_number(text: str) -> str | None:
@@ -56,3 +57,29 @@ def canonical_answer(text: str) -> str:
 def canonical_list(items: Iterable[str]) -> str:
     """A set of answers as a sorted, de-duplicated JSON array of canonical answers."""
     return canonical_json(sorted({canonical_answer(i) for i in items}))
+
+
+def answer_number(text: str) -> str | None:
+    """The number an answer states, in :func:`canonical_number` form, or None.
+
+    ``"191"``, ``"330 - 139 = 191"``, ``"$191.00"`` and ``"191 dollars"`` all state 191: what
+    follows the last ``=`` counts, and within it the only number written. Text with
+    several numbers and no ``=`` ("between 3 and 4") states none.
+    """
+    value = canonical_answer(text)
+    number = canonical_number(value)
+    if number is not None:
+        return number
+    tail = value.rsplit("=", 1)[-1]
+    found = _NUMBER_IN_TEXT.findall(tail)
+    return canonical_number(found[0]) if len(found) == 1 else None
+
+
+def same_answer(got: str | None, want: str) -> bool:
+    """Whether answer ``got`` says ``want``: equal canonical text, or the same stated number."""
+    if got is None:
+        return False
+    if canonical_answer(got) == canonical_answer(want):
+        return True
+    a, b = answer_number(got), answer_number(want)
+    return a is not None and a == b

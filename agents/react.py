@@ -35,7 +35,12 @@ Tools:
 {tools}
 Reply with ONE JSON object only: {{"action": "<tool name>", "input": {{<arguments>}}}}
 When an observation answers the question: {{"action": "finish", "input": {{"answer": "<final answer>"}}}}
-Use the tools for facts and arithmetic; do not guess."""
+Use the tools for facts and arithmetic; do not guess. Write a whole computation as one expression.
+Example:
+Question: A coat costs 120 dollars. It is sold at 25% off, then 10% tax is added. What is the final price?
+{{"action": "calculator", "input": {{"expression": "120 * (100 - 25) / 100 * (100 + 10) / 100"}}}}
+Observation: 99
+{{"action": "finish", "input": {{"answer": "99"}}}}"""
 
 _RETRY = "Your reply was not valid. Reply with ONE JSON object exactly as specified."
 

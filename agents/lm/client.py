@@ -61,6 +61,12 @@ class ChatModel:
         """Whether the backend decodes template programs itself (the embedded engine does)."""
         return callable(getattr(self.engine, "fill", None))
 
+    def warm(self) -> None:
+        """Load the model now (an in-process engine loads lazily), so no run pays for it."""
+        warm = getattr(self.engine, "warm", None)
+        if callable(warm):
+            warm()
+
     def reset(self) -> None:
         """Drop backend state (the embedded engine's KV cache); replies never depend on it."""
         reset = getattr(self.engine, "reset", None)

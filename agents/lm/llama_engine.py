@@ -4,9 +4,10 @@ Implements DSPy 3.4's engine contract (``complete(Request) -> Response``), so th
 embedded model is an ordinary ``dspy.LM`` and every agent talks to it the same way it
 talks to a remote endpoint. Two things a remote endpoint cannot do are added:
 
-* **A warm system prompt.** The system prompt is evaluated as its own batch and stays in
-  llama.cpp's KV cache across requests and runs; a request whose prompt starts with the
-  cached system prompt evaluates only the rest. Because a fresh prompt is evaluated in
+* **Warm system prompts.** A system prompt is evaluated as its own batch and stays in
+  llama.cpp's KV cache across requests and runs, and a copy of its KV cells is kept for
+  the next time it comes back after another (up to ``max_prompts``); a request whose
+  prompt starts with a warm system prompt evaluates only the rest. Because a fresh prompt is evaluated in
   exactly the same two batches (system, then the rest), a cached run and a fresh one
   compute the same numbers and give byte-identical replies — a longer reuse (into the
   question) would not, since llama.cpp's results depend on how a prompt is batched.
@@ -15,8 +16,10 @@ talks to a remote endpoint. Two things a remote endpoint cannot do are added:
 
 from __future__ import annotations
 
+import ctypes
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +89,8 @@ class LlamaEngine:
         n_threads: Generation threads; default from :func:`default_threads`.
         n_threads_batch: Prompt-evaluation threads; default from :func:`default_threads`.
         seed: Sampling seed; with temperature 0 decoding is greedy anyway.
+        max_prompts: System prompts whose KV cells are kept (least recently used dropped),
+            so that agents that take turns each find their own warm.
     """
 
     def __init__(
@@ -96,6 +101,7 @@ class LlamaEngine:
         seed: int = 0,
         *,
         n_threads_batch: int | None = None,
+        max_prompts: int = 8,
     ) -> None:
         env_threads, env_batch = default_threads()
         self.model_path = str(model_path)
@@ -108,6 +114,8 @@ class LlamaEngine:
         self._end_tokens: set[int] = set()
         self._piece_table: list[str] | None = None
         self._prefixes: dict[str, list[int]] = {}
+        self._states: OrderedDict[tuple[int, ...], bytes] = OrderedDict()
+        self.max_prompts = max_prompts
         self.last_stats = PromptStats(0, 0)
         # llama.cpp contexts are not thread-safe; one request at a time.
         self._lock = threading.Lock()
@@ -193,15 +201,53 @@ class LlamaEngine:
         if n and llm.n_tokens >= n and llm.input_ids[:n].tolist() == prefix:
             llm.n_tokens = n  # the next eval removes everything after the prefix from the KV cache
             cached = n
+        elif n and self._restore(prefix):
+            cached = n
         else:
             llm.reset()
             if n:
                 llm.eval(prefix)  # its own batch, cached or not: the numbers do not depend on history
+                self._save(prefix)
             cached = 0
         if len(tokens) >= self.n_ctx:
             raise LMError(f"embedded model failed: prompt of {len(tokens)} tokens exceeds the context of {self.n_ctx}")
         self.last_stats = PromptStats(len(tokens), cached)
         return tokens, tokens[n:]
+
+    def _save(self, prefix: list[int]) -> None:
+        """Keep a copy of the KV cells of a just-evaluated system prompt (a few MB)."""
+        import llama_cpp
+
+        ctx = self._llm.ctx
+        size = llama_cpp.llama_state_seq_get_size(ctx, 0)
+        buf = (ctypes.c_uint8 * size)()
+        n = llama_cpp.llama_state_seq_get_data(ctx, buf, size, 0)
+        if n <= 0:
+            return
+        key = tuple(prefix)
+        self._states[key] = bytes(memoryview(buf)[:n])
+        self._states.move_to_end(key)
+        while len(self._states) > self.max_prompts:
+            self._states.popitem(last=False)
+
+    def _restore(self, prefix: list[int]) -> bool:
+        """Load a saved system prompt's KV cells into an empty cache; False if none is saved."""
+        import llama_cpp
+
+        data = self._states.get(tuple(prefix))
+        if data is None:
+            return False
+        llm = self._llm
+        llm.reset()
+        llama_cpp.llama_memory_clear(llama_cpp.llama_get_memory(llm.ctx), True)
+        buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+        if llama_cpp.llama_state_seq_set_data(llm.ctx, buf, len(data), 0) != len(data):
+            llm.reset()
+            return False
+        llm.input_ids[: len(prefix)] = prefix
+        llm.n_tokens = len(prefix)
+        self._states.move_to_end(tuple(prefix))
+        return True
 
     @staticmethod
     def _messages(request: Any) -> list[dict[str, str]]:
@@ -215,11 +261,18 @@ class LlamaEngine:
 
     # -- requests ----------------------------------------------------------------------
 
+    def warm(self) -> None:
+        """Load the model and its token table now rather than on the first request."""
+        with self._lock:
+            self._load()
+            self._pieces()
+
     def reset(self) -> None:
-        """Forget the KV cache (replies do not depend on it; this only frees the state)."""
+        """Forget the KV cache and the saved system prompts (replies do not depend on them)."""
         if self._llm is not None:
             with self._lock:
                 self._llm.reset()
+                self._states.clear()
 
     def complete(self, request: Any) -> Any:
         from dspy.lm15 import Message, Response, TextPart, Usage

@@ -32,7 +32,12 @@ Reply with ONE JSON object only:
 {{"steps": [{{"id": "E1", "tool": "<tool name>", "input": {{<arguments>}}}}, ...], "answer": "<answer template>"}}
 A string input may contain #E1, #E2... to use the result of an earlier step.
 Set "answer" to the step result that answers the question \
-(for example "#E2"), or "" if the results need interpretation."""
+(for example "#E2"), or "" if the results need interpretation.
+Use as few steps as you can: a whole computation is one calculator expression.
+Example:
+Question: A coat costs 120 dollars. It is sold at 25% off, then 10% tax is added. What is the final price?
+{{"steps": [{{"id": "E1", "tool": "calculator", \
+"input": {{"expression": "120 * (100 - 25) / 100 * (100 + 10) / 100"}}}}], "answer": "#E1"}}"""
 
 
 def plan_template(arguments: dict[str, str], max_steps: int, value_tokens: int) -> Callable[[], Program]:

@@ -97,7 +97,11 @@ _FUNCTIONS: dict[str, tuple[Callable[..., Number], int, int]] = {
     "exp": (lambda x: math.exp(x) if x < 700 else _overflow(), 1, 1),
     "min": (min, 1, 64),
     "max": (max, 1, 64),
+    "sum": (lambda *xs: sum(xs, Fraction(0)), 1, 64),
+    "mean": (lambda *xs: sum(xs, Fraction(0)) / len(xs), 1, 64),
+    "avg": (lambda *xs: sum(xs, Fraction(0)) / len(xs), 1, 64),
 }
+_VARIADIC = frozenset({"min", "max", "sum", "mean", "avg"})
 _CONSTANTS: dict[str, Number] = {"pi": math.pi, "e": math.e}
 
 
@@ -166,15 +170,16 @@ def _walk(node: ast.AST) -> Number:
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS:
             shown = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)[:40]
-            raise CalculatorError(
-                f"unknown function {shown!r}; functions: {', '.join(sorted(_FUNCTIONS))}"
-            )
+            raise CalculatorError(f"unknown function {shown!r}; functions: {', '.join(sorted(_FUNCTIONS))}")
         if node.keywords:
             raise CalculatorError(f"{node.func.id}: keyword arguments are not supported")
         fn, lo, hi = _FUNCTIONS[node.func.id]
-        if not lo <= len(node.args) <= hi:
-            raise CalculatorError(f"{node.func.id} takes {lo}..{hi} arguments, got {len(node.args)}")
-        return _check(fn(*[_walk(a) for a in node.args]))
+        args = node.args
+        if node.func.id in _VARIADIC and len(args) == 1 and isinstance(args[0], (ast.List, ast.Tuple)):
+            args = args[0].elts  # sum([1, 2, 3]) as models write it, the same as sum(1, 2, 3)
+        if not lo <= len(args) <= hi:
+            raise CalculatorError(f"{node.func.id} takes {lo}..{hi} arguments, got {len(args)}")
+        return _check(fn(*[_walk(a) for a in args]))
     raise CalculatorError(f"unsupported syntax {type(node).__name__}: {ast.unparse(node)[:60]!r}")
 
 
@@ -183,7 +188,7 @@ def evaluate(expression: str) -> Number:
 
     Supports ``+ - * / // % **`` (``^`` as power), parentheses, unary minus, integer and
     decimal literals, ``pi``, ``e`` and ``sqrt abs round floor ceil log ln log10 log2 exp
-    min max``.
+    min max sum mean avg`` (the last five also over one list: ``sum([1, 2])``).
     """
     if not isinstance(expression, str):
         raise CalculatorError(f"expression must be a string, got {type(expression).__name__}")
@@ -233,7 +238,7 @@ def calculator_tool() -> Tool:
         name="calculator",
         description=(
             "Evaluate an arithmetic expression exactly, e.g. '(3 + 4) * 2 / 7' or 'sqrt(2) * 10'. "
-            "Operators + - * / // % ** ^; functions sqrt abs round floor ceil log ln exp min max."
+            "Operators + - * / // % ** ^; functions sqrt abs round floor ceil log ln exp min max sum mean."
         ),
         parameters={
             "type": "object",

@@ -40,6 +40,9 @@ CALC = calculator_tool()
         ("2^3^2", "512"),
         ("-2^2", "-4"),
         ("(1 + 1)^3 / 4", "2"),
+        ("sum([84, 94, 90, 52]) / 4", "80"),
+        ("mean(1, 2, 4)", "2.33333333333"),
+        ("max([3, 9, 4])", "9"),
     ],
 )
 def test_values(expression: str, expected: str) -> None:
