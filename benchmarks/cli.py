@@ -61,19 +61,19 @@ def main() -> None:
         runs = [cpu_seconds(command) for _ in range(args.runs)]
         codes = {code for _, _, code in runs}
         if codes != {EXPECTED_EXIT[key]}:
-            raise SystemExit(f"nashnet {' '.join(command)}: exit codes {sorted(codes)}, "
-                             f"expected {EXPECTED_EXIT[key]}")
+            raise SystemExit(f"nashnet {' '.join(command)}: exit codes {sorted(codes)}, expected {EXPECTED_EXIT[key]}")
         cpu = statistics.median(c for c, _, _ in runs)
         wall = statistics.median(w for _, w, _ in runs)
         result[key] = round(cpu, 3)
         result[key.replace("_cpu_s", "_wall_s")] = round(wall, 3)
         verdict = "ok" if cpu <= GOAL_S else f"over the {GOAL_S} s goal"
-        print(f"nashnet {' '.join(command):32} CPU {cpu:.3f} s  wall {wall:.3f} s  "
-              f"(median of {args.runs}; min {min(c for c, _, _ in runs):.3f}, max {max(c for c, _, _ in runs):.3f})"
-              f"  {verdict}")
+        print(
+            f"nashnet {' '.join(command):32} CPU {cpu:.3f} s  wall {wall:.3f} s  "
+            f"(median of {args.runs}; min {min(c for c, _, _ in runs):.3f}, max {max(c for c, _, _ in runs):.3f})"
+            f"  {verdict}"
+        )
     load_after = os.getloadavg()
-    print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min), "
-          f"{os.cpu_count()} CPUs")
+    print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min), {os.cpu_count()} CPUs")
     result |= {"runs": args.runs, "load_avg_1m": round(load_after[0], 2), "cpus": os.cpu_count(), "goal_s": GOAL_S}
     print(json.dumps(result))
 

@@ -44,9 +44,16 @@ def test_importing_the_cli_pulls_no_heavy_module() -> None:
 def test_help_and_usage_errors_pull_no_heavy_module() -> None:
     """Every noun's help and one usage error of each kind, all in one fresh interpreter."""
     nouns = ["account", "contracts", "devnet", "gov", "node", "agent", "task"]
-    commands = [["--help"], *([n, "--help"] for n in nouns), ["task", "submit", "--help"],
-                ["task", "nosuchverb"], ["task", "submit", "--no-such-flag"], ["task", "status", "notanid"],
-                ["contracts", "deploy", "--dev", "notanumber"], ["nosuchcommand"]]
+    commands = [
+        ["--help"],
+        *([n, "--help"] for n in nouns),
+        ["task", "submit", "--help"],
+        ["task", "nosuchverb"],
+        ["task", "submit", "--no-such-flag"],
+        ["task", "status", "notanid"],
+        ["contracts", "deploy", "--dev", "notanumber"],
+        ["nosuchcommand"],
+    ]
     seen = _probe(commands)
     for args in commands:
         key = " ".join(args)

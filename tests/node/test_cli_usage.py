@@ -86,8 +86,9 @@ def test_a_group_alone_and_help_exit_codes(capsys: pytest.CaptureFixture[str]) -
 def _nashnet(*args: str) -> subprocess.CompletedProcess[str]:
     # A fresh interpreter: how help looks depends on what imported typer first.
     env = {**os.environ, "NASHNET_DEBUG": "", "TYPER_USE_RICH": "0"}
-    return subprocess.run([sys.executable, "-m", "node.cli", *args], capture_output=True, text=True, cwd=ROOT,
-                          env=env, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "node.cli", *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60
+    )
 
 
 def test_help_text() -> None:

@@ -28,93 +28,131 @@ B = "0x" + "b2" * 32
 
 #: `nashnet devnet up --nodes 3 --samples 1 --kinds mcts,neuro-symbolic --commit-window 30 --json`:
 #: the report's "outcomes", as that run printed them (both settled, every node revealed).
-RECORDED_RUN: list[dict[str, Any]] = (
-    [{'id': 1,
-      'kind': 'mcts',
-      'status': 'settled',
-      'assigned': ['0x8e2Ef0a11eeb7dbf9F59c3Ff5a4110527824b5D8',
-                   '0x938015f4b62A105780FA5734902DA9Bff3d2fd21',
-                   '0xa21381e8a5A12ec9358cf27150773aDFf4b7d385'],
-      'reveals': [{'node': '0x8e2Ef0a11eeb7dbf9F59c3Ff5a4110527824b5D8',
-                   'result_hash': '0xfc35ba1be656817eca7bcf35d975c1274dbe13d9b0d289526f7dfca9fff4595e',
-                   'ok': True,
-                   'answer': '(1 + (1 + 1)) * 8'},
-                  {'node': '0xa21381e8a5A12ec9358cf27150773aDFf4b7d385',
-                   'result_hash': '0xfc35ba1be656817eca7bcf35d975c1274dbe13d9b0d289526f7dfca9fff4595e',
-                   'ok': True,
-                   'answer': '(1 + (1 + 1)) * 8'},
-                  {'node': '0x938015f4b62A105780FA5734902DA9Bff3d2fd21',
-                   'result_hash': '0xfc35ba1be656817eca7bcf35d975c1274dbe13d9b0d289526f7dfca9fff4595e',
-                   'ok': True,
-                   'answer': '(1 + (1 + 1)) * 8'}],
-      'winner': '0xfc35ba1be656817eca7bcf35d975c1274dbe13d9b0d289526f7dfca9fff4595e',
-      'refund': 1,
-      'slashed': {},
-      'expected': None},
-     {'id': 2,
-      'kind': 'neuro-symbolic',
-      'status': 'settled',
-      'assigned': ['0x8e2Ef0a11eeb7dbf9F59c3Ff5a4110527824b5D8',
-                   '0x938015f4b62A105780FA5734902DA9Bff3d2fd21',
-                   '0xa21381e8a5A12ec9358cf27150773aDFf4b7d385'],
-      'reveals': [{'node': '0x8e2Ef0a11eeb7dbf9F59c3Ff5a4110527824b5D8',
-                   'result_hash': '0x8321b18e5092cf8c46b016178bc806c0788d822f2aa367887fe3c2336a6d2580',
-                   'ok': True,
-                   'answer': 'http://nashnet.example/family#ada, http://nashnet.example/family#ben, '
-                             'http://nashnet.example/family#cy, http://nashnet.example/family#dee'},
-                  {'node': '0xa21381e8a5A12ec9358cf27150773aDFf4b7d385',
-                   'result_hash': '0x8321b18e5092cf8c46b016178bc806c0788d822f2aa367887fe3c2336a6d2580',
-                   'ok': True,
-                   'answer': 'http://nashnet.example/family#ada, http://nashnet.example/family#ben, '
-                             'http://nashnet.example/family#cy, http://nashnet.example/family#dee'},
-                  {'node': '0x938015f4b62A105780FA5734902DA9Bff3d2fd21',
-                   'result_hash': '0x8321b18e5092cf8c46b016178bc806c0788d822f2aa367887fe3c2336a6d2580',
-                   'ok': True,
-                   'answer': 'http://nashnet.example/family#ada, http://nashnet.example/family#ben, '
-                             'http://nashnet.example/family#cy, http://nashnet.example/family#dee'}],
-      'winner': '0x8321b18e5092cf8c46b016178bc806c0788d822f2aa367887fe3c2336a6d2580',
-      'refund': 1,
-      'slashed': {},
-      'expected': None}]
-)
+RECORDED_RUN: list[dict[str, Any]] = [
+    {
+        "id": 1,
+        "kind": "mcts",
+        "status": "settled",
+        "assigned": [
+            "0x8e2Ef0a11eeb7dbf9F59c3Ff5a4110527824b5D8",
+            "0x938015f4b62A105780FA5734902DA9Bff3d2fd21",
+            "0xa21381e8a5A12ec9358cf27150773aDFf4b7d385",
+        ],
+        "reveals": [
+            {
+                "node": "0x8e2Ef0a11eeb7dbf9F59c3Ff5a4110527824b5D8",
+                "result_hash": "0xfc35ba1be656817eca7bcf35d975c1274dbe13d9b0d289526f7dfca9fff4595e",
+                "ok": True,
+                "answer": "(1 + (1 + 1)) * 8",
+            },
+            {
+                "node": "0xa21381e8a5A12ec9358cf27150773aDFf4b7d385",
+                "result_hash": "0xfc35ba1be656817eca7bcf35d975c1274dbe13d9b0d289526f7dfca9fff4595e",
+                "ok": True,
+                "answer": "(1 + (1 + 1)) * 8",
+            },
+            {
+                "node": "0x938015f4b62A105780FA5734902DA9Bff3d2fd21",
+                "result_hash": "0xfc35ba1be656817eca7bcf35d975c1274dbe13d9b0d289526f7dfca9fff4595e",
+                "ok": True,
+                "answer": "(1 + (1 + 1)) * 8",
+            },
+        ],
+        "winner": "0xfc35ba1be656817eca7bcf35d975c1274dbe13d9b0d289526f7dfca9fff4595e",
+        "refund": 1,
+        "slashed": {},
+        "expected": None,
+    },
+    {
+        "id": 2,
+        "kind": "neuro-symbolic",
+        "status": "settled",
+        "assigned": [
+            "0x8e2Ef0a11eeb7dbf9F59c3Ff5a4110527824b5D8",
+            "0x938015f4b62A105780FA5734902DA9Bff3d2fd21",
+            "0xa21381e8a5A12ec9358cf27150773aDFf4b7d385",
+        ],
+        "reveals": [
+            {
+                "node": "0x8e2Ef0a11eeb7dbf9F59c3Ff5a4110527824b5D8",
+                "result_hash": "0x8321b18e5092cf8c46b016178bc806c0788d822f2aa367887fe3c2336a6d2580",
+                "ok": True,
+                "answer": "http://nashnet.example/family#ada, http://nashnet.example/family#ben, "
+                "http://nashnet.example/family#cy, http://nashnet.example/family#dee",
+            },
+            {
+                "node": "0xa21381e8a5A12ec9358cf27150773aDFf4b7d385",
+                "result_hash": "0x8321b18e5092cf8c46b016178bc806c0788d822f2aa367887fe3c2336a6d2580",
+                "ok": True,
+                "answer": "http://nashnet.example/family#ada, http://nashnet.example/family#ben, "
+                "http://nashnet.example/family#cy, http://nashnet.example/family#dee",
+            },
+            {
+                "node": "0x938015f4b62A105780FA5734902DA9Bff3d2fd21",
+                "result_hash": "0x8321b18e5092cf8c46b016178bc806c0788d822f2aa367887fe3c2336a6d2580",
+                "ok": True,
+                "answer": "http://nashnet.example/family#ada, http://nashnet.example/family#ben, "
+                "http://nashnet.example/family#cy, http://nashnet.example/family#dee",
+            },
+        ],
+        "winner": "0x8321b18e5092cf8c46b016178bc806c0788d822f2aa367887fe3c2336a6d2580",
+        "refund": 1,
+        "slashed": {},
+        "expected": None,
+    },
+]
 
 
 #: `nashnet devnet up --nodes 3 --samples 1 --kinds mcts,react --commit-window 20 --json`: a real run
 #: that failed. The react sample took 31 s on a busy machine; its node committed the round without
 #: it at the 20 s window's margin, was slashed for it, and the task was refunded.
-RECORDED_FAILED_RUN: list[dict[str, Any]] = (
-    [{'id': 1,
-      'kind': 'mcts',
-      'status': 'settled',
-      'assigned': ['0x97ebFa2d27f6aBA93B980acc33bACd1417c77d11',
-                   '0xBA4da1970F292ec8cB6BF2995D752C809AfBe201',
-                   '0xF5A8aD34724D65a20c7660Bdbd50bA39fDF7b2dC'],
-      'reveals': [{'node': '0x97ebFa2d27f6aBA93B980acc33bACd1417c77d11',
-                   'result_hash': '0xfc35ba1be656817eca7bcf35d975c1274dbe13d9b0d289526f7dfca9fff4595e',
-                   'ok': True,
-                   'answer': '(1 + (1 + 1)) * 8'},
-                  {'node': '0xBA4da1970F292ec8cB6BF2995D752C809AfBe201',
-                   'result_hash': '0xfc35ba1be656817eca7bcf35d975c1274dbe13d9b0d289526f7dfca9fff4595e',
-                   'ok': True,
-                   'answer': '(1 + (1 + 1)) * 8'},
-                  {'node': '0xF5A8aD34724D65a20c7660Bdbd50bA39fDF7b2dC',
-                   'result_hash': '0xfc35ba1be656817eca7bcf35d975c1274dbe13d9b0d289526f7dfca9fff4595e',
-                   'ok': True,
-                   'answer': '(1 + (1 + 1)) * 8'}],
-      'winner': '0xfc35ba1be656817eca7bcf35d975c1274dbe13d9b0d289526f7dfca9fff4595e',
-      'refund': 1,
-      'slashed': {},
-      'expected': None},
-     {'id': 2,
-      'kind': 'react',
-      'status': 'refunded',
-      'assigned': ['0x97ebFa2d27f6aBA93B980acc33bACd1417c77d11'],
-      'reveals': [],
-      'winner': None,
-      'refund': 1500000000000000000,
-      'slashed': {'0x97ebFa2d27f6aBA93B980acc33bACd1417c77d11': 400000000000000000000},
-      'expected': '12507'}]
-)
+RECORDED_FAILED_RUN: list[dict[str, Any]] = [
+    {
+        "id": 1,
+        "kind": "mcts",
+        "status": "settled",
+        "assigned": [
+            "0x97ebFa2d27f6aBA93B980acc33bACd1417c77d11",
+            "0xBA4da1970F292ec8cB6BF2995D752C809AfBe201",
+            "0xF5A8aD34724D65a20c7660Bdbd50bA39fDF7b2dC",
+        ],
+        "reveals": [
+            {
+                "node": "0x97ebFa2d27f6aBA93B980acc33bACd1417c77d11",
+                "result_hash": "0xfc35ba1be656817eca7bcf35d975c1274dbe13d9b0d289526f7dfca9fff4595e",
+                "ok": True,
+                "answer": "(1 + (1 + 1)) * 8",
+            },
+            {
+                "node": "0xBA4da1970F292ec8cB6BF2995D752C809AfBe201",
+                "result_hash": "0xfc35ba1be656817eca7bcf35d975c1274dbe13d9b0d289526f7dfca9fff4595e",
+                "ok": True,
+                "answer": "(1 + (1 + 1)) * 8",
+            },
+            {
+                "node": "0xF5A8aD34724D65a20c7660Bdbd50bA39fDF7b2dC",
+                "result_hash": "0xfc35ba1be656817eca7bcf35d975c1274dbe13d9b0d289526f7dfca9fff4595e",
+                "ok": True,
+                "answer": "(1 + (1 + 1)) * 8",
+            },
+        ],
+        "winner": "0xfc35ba1be656817eca7bcf35d975c1274dbe13d9b0d289526f7dfca9fff4595e",
+        "refund": 1,
+        "slashed": {},
+        "expected": None,
+    },
+    {
+        "id": 2,
+        "kind": "react",
+        "status": "refunded",
+        "assigned": ["0x97ebFa2d27f6aBA93B980acc33bACd1417c77d11"],
+        "reveals": [],
+        "winner": None,
+        "refund": 1500000000000000000,
+        "slashed": {"0x97ebFa2d27f6aBA93B980acc33bACd1417c77d11": 400000000000000000000},
+        "expected": "12507",
+    },
+]
 
 
 def _reveal(node: str, result: str, answer: str | None, ok: bool = True) -> dict[str, Any]:
@@ -123,14 +161,40 @@ def _reveal(node: str, result: str, answer: str | None, ok: bool = True) -> dict
 
 #: The six samples of the run in issue 13, in the form Devnet.records produces.
 ISSUE_13_RUN: list[dict[str, Any]] = [
-    {"id": 1, "kind": "react", "status": "refunded", "assigned": [SILENT], "reveals": [], "winner": None,
-     "refund": 3 * TOKEN // 2, "slashed": {SILENT: 400 * TOKEN}, "expected": "12507"},
-    {"id": 2, "kind": "rewoo", "status": "refunded", "assigned": [SILENT], "reveals": [], "winner": None,
-     "refund": 3 * TOKEN // 2, "slashed": {SILENT: 320 * TOKEN}, "expected": "12507"},
+    {
+        "id": 1,
+        "kind": "react",
+        "status": "refunded",
+        "assigned": [SILENT],
+        "reveals": [],
+        "winner": None,
+        "refund": 3 * TOKEN // 2,
+        "slashed": {SILENT: 400 * TOKEN},
+        "expected": "12507",
+    },
+    {
+        "id": 2,
+        "kind": "rewoo",
+        "status": "refunded",
+        "assigned": [SILENT],
+        "reveals": [],
+        "winner": None,
+        "refund": 3 * TOKEN // 2,
+        "slashed": {SILENT: 320 * TOKEN},
+        "expected": "12507",
+    },
     *(
-        {"id": i, "kind": kind, "status": "settled", "assigned": [SILENT, NODE2, NODE3],
-         "reveals": [_reveal(NODE2, A, answer), _reveal(NODE3, A, answer)], "winner": A, "refund": 0,
-         "slashed": {SILENT: lost}, "expected": None}
+        {
+            "id": i,
+            "kind": kind,
+            "status": "settled",
+            "assigned": [SILENT, NODE2, NODE3],
+            "reveals": [_reveal(NODE2, A, answer), _reveal(NODE3, A, answer)],
+            "winner": A,
+            "refund": 0,
+            "slashed": {SILENT: lost},
+            "expected": None,
+        }
         for i, kind, answer, lost in [
             (3, "mcts", "(8-4)*(7-1)", 256 * TOKEN),
             (4, "neuro-symbolic", '["ada","ben"]', 2048 * TOKEN // 10),
@@ -148,16 +212,24 @@ def _records(data: list[dict[str, Any]]) -> list[TaskRecord]:
 def test_the_run_of_issue_13_fails_and_says_why() -> None:
     problems = judge(_records(ISSUE_13_RUN))
     assert [(p.task, p.reason, p.node) for p in problems] == [
-        (1, "refunded", None), (1, "silent", SILENT),
-        (2, "refunded", None), (2, "silent", SILENT),
-        (3, "silent", SILENT), (4, "silent", SILENT), (5, "silent", SILENT), (6, "silent", SILENT),
+        (1, "refunded", None),
+        (1, "silent", SILENT),
+        (2, "refunded", None),
+        (2, "silent", SILENT),
+        (3, "silent", SILENT),
+        (4, "silent", SILENT),
+        (5, "silent", SILENT),
+        (6, "silent", SILENT),
     ]
     assert sum(p.slashed for p in problems) == 1475712 * TOKEN // 1000  # what the node lost in that round
     lines = [p.line({SILENT: "node1"}) for p in problems]
-    assert lines[0] == ("task 1 (react): refunded: no majority of the assigned nodes revealed the same result; "
-                        "the reward went back; 1.5 tokens returned to the requester")
-    assert lines[1] == (f"task 1 (react): silent — node1 {SILENT}: assigned the task, revealed nothing; "
-                        "slashed 400 tokens")
+    assert lines[0] == (
+        "task 1 (react): refunded: no majority of the assigned nodes revealed the same result; "
+        "the reward went back; 1.5 tokens returned to the requester"
+    )
+    assert lines[1] == (
+        f"task 1 (react): silent — node1 {SILENT}: assigned the task, revealed nothing; slashed 400 tokens"
+    )
     assert slashed_by_node(_records(ISSUE_13_RUN)) == {SILENT: 1475712 * TOKEN // 1000}
 
 
@@ -172,28 +244,48 @@ def test_the_recorded_failed_run_names_the_task_the_node_and_the_reason() -> Non
     problems = judge(_records(RECORDED_FAILED_RUN))
     node1 = "0x97ebFa2d27f6aBA93B980acc33bACd1417c77d11"
     assert [(p.task, p.kind, p.reason, p.node, p.slashed) for p in problems] == [
-        (2, "react", "refunded", None, 0), (2, "react", "silent", node1, 400 * TOKEN)]
+        (2, "react", "refunded", None, 0),
+        (2, "react", "silent", node1, 400 * TOKEN),
+    ]
     assert problems[1].line({node1: "node1"}) == (
-        f"task 2 (react): silent — node1 {node1}: assigned the task, revealed nothing; slashed 400 tokens")
+        f"task 2 (react): silent — node1 {node1}: assigned the task, revealed nothing; slashed 400 tokens"
+    )
     assert _records(RECORDED_FAILED_RUN)[1].to_dict()["answer_ok"] is False  # expected 12507, got nothing
 
 
 def test_the_recorded_run_with_a_silent_node_fails() -> None:
     """The same run had its lowest-address node revealed nothing and been slashed for it."""
     silent = min(RECORDED_RUN[0]["assigned"], key=lambda a: int(a, 16))
-    data = [{**t, "reveals": [r for r in t["reveals"] if r["node"] != silent], "slashed": {silent: 400 * TOKEN}}
-            for t in RECORDED_RUN]
+    data = [
+        {**t, "reveals": [r for r in t["reveals"] if r["node"] != silent], "slashed": {silent: 400 * TOKEN}}
+        for t in RECORDED_RUN
+    ]
     problems = judge(_records(data))
     assert [(p.task, p.reason, p.node, p.slashed) for p in problems] == [
-        (1, "silent", silent, 400 * TOKEN), (2, "silent", silent, 400 * TOKEN)]
+        (1, "silent", silent, 400 * TOKEN),
+        (2, "silent", silent, 400 * TOKEN),
+    ]
 
 
 def test_a_clean_run_passes() -> None:
     clean = [
-        {"id": 1, "kind": "react", "status": "settled", "assigned": [NODE2], "reveals": [_reveal(NODE2, A, "12507")],
-         "winner": A, "expected": "12507"},
-        {"id": 2, "kind": "mcts", "status": "settled", "assigned": [SILENT, NODE2, NODE3],
-         "reveals": [_reveal(n, B, "(8-4)*(7-1)") for n in (SILENT, NODE2, NODE3)], "winner": B},
+        {
+            "id": 1,
+            "kind": "react",
+            "status": "settled",
+            "assigned": [NODE2],
+            "reveals": [_reveal(NODE2, A, "12507")],
+            "winner": A,
+            "expected": "12507",
+        },
+        {
+            "id": 2,
+            "kind": "mcts",
+            "status": "settled",
+            "assigned": [SILENT, NODE2, NODE3],
+            "reveals": [_reveal(n, B, "(8-4)*(7-1)") for n in (SILENT, NODE2, NODE3)],
+            "winner": B,
+        },
     ]
     assert judge(_records(clean)) == []
     assert slashed_by_node(_records(clean)) == {}
@@ -203,29 +295,56 @@ def test_a_clean_run_passes() -> None:
     ("record", "expected"),
     [
         # Settled, but on another answer than the data set's.
-        ({"status": "settled", "assigned": [NODE2], "reveals": [_reveal(NODE2, A, "12506")], "winner": A,
-          "expected": "12507"},
-         [("wrong-answer", None, "got '12506', expected '12507'")]),
+        (
+            {
+                "status": "settled",
+                "assigned": [NODE2],
+                "reveals": [_reveal(NODE2, A, "12506")],
+                "winner": A,
+                "expected": "12507",
+            },
+            [("wrong-answer", None, "got '12506', expected '12507'")],
+        ),
         # Settled on a run that failed on every node (a timeout, say): no answer.
-        ({"status": "settled", "assigned": [NODE2], "reveals": [_reveal(NODE2, A, None, ok=False)], "winner": A},
-         [("failed", None, "")]),
+        (
+            {"status": "settled", "assigned": [NODE2], "reveals": [_reveal(NODE2, A, None, ok=False)], "winner": A},
+            [("failed", None, "")],
+        ),
         # Two agree, one revealed something else: the minority is named and what it lost said.
-        ({"status": "settled", "assigned": [SILENT, NODE2, NODE3], "winner": A,
-          "reveals": [_reveal(SILENT, B, "25"), _reveal(NODE2, A, "24"), _reveal(NODE3, A, "24")],
-          "slashed": {SILENT: 5 * TOKEN}},
-         [("minority", SILENT, f"its result {B[:18]}…, the majority's {A[:18]}…; slashed 5 tokens")]),
+        (
+            {
+                "status": "settled",
+                "assigned": [SILENT, NODE2, NODE3],
+                "winner": A,
+                "reveals": [_reveal(SILENT, B, "25"), _reveal(NODE2, A, "24"), _reveal(NODE3, A, "24")],
+                "slashed": {SILENT: 5 * TOKEN},
+            },
+            [("minority", SILENT, f"its result {B[:18]}…, the majority's {A[:18]}…; slashed 5 tokens")],
+        ),
         # Never allocated before its deadline.
         ({"status": "expired", "refund": TOKEN}, [("expired", None, "")]),
         # Still running when the run stopped waiting: nobody is blamed yet.
         ({"status": "allocated", "assigned": [NODE2]}, [("unsettled", None, "status allocated")]),
         # A tie: nobody silent, so nobody slashed, but the task is refunded.
-        ({"status": "refunded", "assigned": [NODE2, NODE3],
-          "reveals": [_reveal(NODE2, A, "1"), _reveal(NODE3, B, "2")]},
-         [("refunded", None, "")]),
+        (
+            {
+                "status": "refunded",
+                "assigned": [NODE2, NODE3],
+                "reveals": [_reveal(NODE2, A, "1"), _reveal(NODE3, B, "2")],
+            },
+            [("refunded", None, "")],
+        ),
         # A slash the record explains otherwise (e.g. the node list changed): still reported.
-        ({"status": "settled", "assigned": [NODE2], "reveals": [_reveal(NODE2, A, "x")], "winner": A,
-          "slashed": {NODE3: TOKEN}},
-         [("slashed", NODE3, "slashed 1 tokens")]),
+        (
+            {
+                "status": "settled",
+                "assigned": [NODE2],
+                "reveals": [_reveal(NODE2, A, "x")],
+                "winner": A,
+                "slashed": {NODE3: TOKEN},
+            },
+            [("slashed", NODE3, "slashed 1 tokens")],
+        ),
     ],
 )
 def test_each_reason(record: dict[str, Any], expected: list[tuple[str, str | None, str]]) -> None:
