@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def run_agent(kind: str) -> Any:
     def run(spec: Any, workdir: Path) -> Any:
-        from agents import run_task
+        from agents.run import run_task
 
         return run_task(kind, spec)
 

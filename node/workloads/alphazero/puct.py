@@ -99,6 +99,11 @@ class SearchTree:
             node.q_w[i] += value
             node.n += 1
 
+    def root_value(self) -> float:
+        """The search's value of the root for its player to move: the visit-weighted mean."""
+        n = sum(self.root.q_n)
+        return sum(self.root.q_w) / n if n else 0.0
+
     def visits(self) -> np.ndarray:
         """Visit counts of the root's children, over all columns."""
         counts = np.zeros(WIDTH, dtype=np.float64)

@@ -19,14 +19,18 @@ class _Game:
     board: Board = field(default_factory=Board)
     planes: list[np.ndarray] = field(default_factory=list)
     policies: list[np.ndarray] = field(default_factory=list)
+    root_values: list[float] = field(default_factory=list)
 
 
-def self_play(net: PolicyValueNet, games: int, search: SearchSpec, rng: np.random.Generator) -> dict[str, torch.Tensor]:
+def self_play(
+    net: PolicyValueNet, games: int, search: SearchSpec, rng: np.random.Generator, mixed: bool = False
+) -> dict[str, torch.Tensor]:
     """Play ``games`` games and return their positions with the mirror image of each.
 
     Returns:
         ``planes`` (P, 2, 6, 7) uint8, ``policy`` (P, 7) float32 visit distributions, and
-        ``value`` (P,) float32 outcomes for the player to move: +1 won, -1 lost, 0 drawn.
+        ``value`` (P,) float32 outcomes for the player to move: +1 won, -1 lost, 0 drawn; with
+        ``mixed``, the mean of that and the search's value of the position.
     """
     net.eval()
     active = [_Game() for _ in range(games)]
@@ -53,22 +57,25 @@ def self_play(net: PolicyValueNet, games: int, search: SearchSpec, rng: np.rando
                 move = int(np.argmax(counts))
             game.planes.append(game.board.planes())
             game.policies.append(pi.astype(np.float32))
+            game.root_values.append(tree.root_value())
             game.board = game.board.play(move)
             if game.board.over:
                 finished.append((game, game.board.terminal_value()))
             else:
                 still.append(game)
         active = still
-    return _positions(finished)
+    return _positions(finished, mixed)
 
 
-def _positions(finished: list[tuple[_Game, float]]) -> dict[str, torch.Tensor]:
+def _positions(finished: list[tuple[_Game, float]], mixed: bool) -> dict[str, torch.Tensor]:
     planes, policies, values = [], [], []
     for game, final in finished:
         n = len(game.planes)
         # ``final`` is for the player to move at the end; position k is (n - k) moves earlier.
         for k in range(n):
             z = final if (n - k) % 2 == 0 else -final
+            if mixed:
+                z = 0.5 * (z + game.root_values[k])
             for flip in (False, True):
                 p, pi = game.planes[k], game.policies[k]
                 planes.append(p[:, :, ::-1] if flip else p)

@@ -22,7 +22,7 @@ KIND = "alphazero"
 class NetworkSpec(WorkloadSpec):
     """A small residual convolutional policy/value network."""
 
-    channels: int = Field(default=32, ge=4, le=256)
+    channels: int = Field(default=16, ge=4, le=256)
     blocks: int = Field(default=2, ge=0, le=10, description="residual blocks after the stem")
 
 
@@ -39,6 +39,10 @@ class SearchSpec(WorkloadSpec):
 
 
 class TrainSpec(WorkloadSpec):
+    """``value_target``: ``outcome`` trains the value head on the game's result, ``mixed`` on the
+    mean of the result and the search's root value (less noisy early in training)."""
+
+    value_target: Literal["outcome", "mixed"] = "mixed"
     lr: float = Field(default=2e-3, gt=0, le=1)
     weight_decay: float = Field(default=1e-4, ge=0, le=1)
     batch_size: int = Field(default=128, ge=1, le=4_096)
@@ -59,8 +63,8 @@ class AlphaZeroSpec(WorkloadSpec):
     network: NetworkSpec = Field(default_factory=NetworkSpec)
     search: SearchSpec = Field(default_factory=SearchSpec)
     train: TrainSpec = Field(default_factory=TrainSpec)
-    iterations: int = Field(default=8, ge=1, le=1_000)
-    games_per_iteration: int = Field(default=32, ge=1, le=10_000)
+    iterations: int = Field(default=12, ge=1, le=1_000)
+    games_per_iteration: int = Field(default=48, ge=1, le=10_000)
     train_steps_per_iteration: int = Field(default=100, ge=0, le=100_000)
     replay_iterations: int = Field(default=4, ge=1, le=1_000, description="iterations of positions kept for training")
     evaluation: EvaluationSpec = Field(default_factory=EvaluationSpec)

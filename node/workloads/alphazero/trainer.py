@@ -65,7 +65,7 @@ def run_iteration(
 ) -> tuple[Buffer, IterationStats]:
     """Self-play with the current network, then train on the replay window; returns the new window."""
     rng = np.random.default_rng(derived_seed(spec.seed, "self-play", iteration))
-    games = self_play(net, spec.games_per_iteration, spec.search, rng)
+    games = self_play(net, spec.games_per_iteration, spec.search, rng, spec.train.value_target == "mixed")
     buffer = [*buffer, games][-spec.replay_iterations :]
     planes = torch.cat([d["planes"] for d in buffer]).float()
     policy = torch.cat([d["policy"] for d in buffer])

@@ -32,6 +32,7 @@ def test_defaults_validate_and_hash_stably() -> None:
         ({"games_per_iteration": -1}, "games_per_iteration"),
         ({"train_steps_per_iteration": "many"}, "train_steps_per_iteration"),
         ({"train": {"lr": 0}}, "train.lr"),
+        ({"train": {"value_target": "q"}}, "train.value_target"),
         ({"evaluation": {"mcts_simulations": 0}}, "evaluation.mcts_simulations"),
         ({"seed": -1}, "seed"),
         ({"sed": 1}, "sed"),
