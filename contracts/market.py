@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from eth_abi import encode
 from eth_utils import keccak
 from web3 import Web3
 from web3.logs import DISCARD
 
 from .bindings import Deployment
+from .codec import ZERO32, batch_commitment, extend_head, item_commitment
 from .errors import ChainError, ConfigError
 from .kinds import TaskKind
 from .tx import Sender
@@ -221,16 +221,6 @@ def finalize(d: Deployment, sender: Sender, round_: int) -> Any:
     return sender.transact(market(d).functions.finalize(round_, tasks))
 
 
-def item_commitment(result_hash: bytes, salt: bytes, node: str) -> bytes:
-    """``keccak256(abi.encode(resultHash, salt, node))``: one task's commitment."""
-    return keccak(encode(["bytes32", "bytes32", "address"], [result_hash, salt, node]))
-
-
-def batch_commitment(task_ids: Sequence[int], items: Sequence[bytes]) -> bytes:
-    """``keccak256(abi.encode(taskIds, items))``: what a node commits for a round."""
-    return keccak(encode(["uint256[]", "bytes32[]"], [list(task_ids), list(items)]))
-
-
 def commit_results(
     d: Deployment, sender: Sender, round_: int, results: Mapping[int, tuple[bytes, bytes]]
 ) -> Any:
@@ -309,9 +299,9 @@ def rebuild_head(steps: Iterable[tuple[int, bytes, bytes]]) -> bytes:
         ChainError: a step's recorded head differs from the folded one (the history is not
             the one the chain hashed).
     """
-    head = b"\0" * 32
+    head = ZERO32
     for n, (kind, data, recorded) in enumerate(steps):
-        head = keccak(encode(["bytes32", "uint8", "bytes"], [head, kind, data]))
+        head = extend_head(head, kind, data)
         if head != recorded:
             raise ChainError(f"audit step {n} (kind {kind}): folded head 0x{head.hex()} != recorded 0x{recorded.hex()}")
     return head

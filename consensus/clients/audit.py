@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from eth_abi import encode
-from eth_utils import keccak
-
 from contracts.bindings import Deployment
+from contracts.codec import ZERO32, extend_head, fold_head
 from contracts.market import transitions
 
 from .errors import AuditMismatch
@@ -35,18 +33,6 @@ class AuditReport:
     head: bytes
 
 
-def _extend(head: bytes, kind: int, data: bytes) -> bytes:
-    return keccak(encode(["bytes32", "uint8", "bytes"], [head, kind, data]))
-
-
-def fold_head(steps: Sequence[tuple[int, bytes]]) -> bytes:
-    """``head' = keccak256(abi.encode(head, kind, data))`` folded over ``(kind, data)`` from zero."""
-    head = b"\0" * 32
-    for kind, data in steps:
-        head = _extend(head, kind, data)
-    return head
-
-
 def verify_audit(d: Deployment, task_id: int, steps: Sequence[Step] | None = None) -> AuditReport:
     """Check that a task's history hashes to the head the contract holds.
 
@@ -62,9 +48,9 @@ def verify_audit(d: Deployment, task_id: int, steps: Sequence[Step] | None = Non
     """
     if steps is None:
         steps = transitions(d, task_id)
-    head = b"\0" * 32
+    head = ZERO32
     for n, (kind, data, recorded) in enumerate(steps):
-        head = _extend(head, kind, data)
+        head = extend_head(head, kind, data)
         if head != bytes(recorded):
             raise AuditMismatch(task_id, n, bytes(recorded), head)
     on_chain = bytes(d.market.functions.headOf(task_id).call())

@@ -1,8 +1,7 @@
 """A node's side of settlement: commit, reveal, settle and claim its results.
 
-Salts are derived, not stored: ``salt = keccak256(abi.encode(domain, secret, taskId, round))``
-with the node's secret, so a node that restarts between commit and reveal derives the same
-salts and can still reveal.
+Salts are derived, not stored (``contracts.codec.derive_salt``), so a node that restarts
+between commit and reveal derives the same salts and can still reveal.
 """
 
 from __future__ import annotations
@@ -10,21 +9,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from eth_abi import encode
 from eth_utils import keccak
 from web3 import Web3
 
+from contracts import codec
 from contracts.bindings import Deployment
+from contracts.errors import ConfigError
 from contracts.market import claim, commit_results, proposal_of, reveal_results, settle_many
 from contracts.tx import Sender
 
 from .errors import ResultError
 
 __all__ = ["NodeResults", "derive_salt", "result_hash"]
-
-_DOMAIN = "nashnet/result-salt/v1"
-_MIN_SECRET = 16
-
 
 def derive_salt(secret: bytes, task_id: int, round_: int) -> bytes:
     """The commit salt of ``task_id`` in ``round_`` for the node holding ``secret``.
@@ -33,13 +29,10 @@ def derive_salt(secret: bytes, task_id: int, round_: int) -> bytes:
         ResultError: ``secret`` is shorter than 16 bytes (a guessable salt lets others
             read a committed result before the reveal).
     """
-    if not isinstance(secret, bytes) or len(secret) < _MIN_SECRET:
-        raise ResultError(f"secret: expected at least {_MIN_SECRET} random bytes, got {_describe(secret)}")
-    return keccak(encode(["string", "bytes", "uint256", "uint256"], [_DOMAIN, secret, task_id, round_]))
-
-
-def _describe(secret: object) -> str:
-    return f"{len(secret)} bytes" if isinstance(secret, bytes) else type(secret).__name__
+    try:
+        return codec.derive_salt(secret, task_id, round_)
+    except ConfigError as exc:
+        raise ResultError(str(exc)) from None
 
 
 def result_hash(result: bytes) -> bytes:

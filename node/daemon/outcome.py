@@ -14,9 +14,9 @@ import hashlib
 import json
 from typing import Any
 
-from eth_utils import keccak
 from pydantic import BaseModel, ConfigDict
 
+from contracts.codec import canonical_json, result_digest
 from contracts.errors import NashnetError
 
 __all__ = [
@@ -39,13 +39,8 @@ class TaskInputError(NashnetError, ValueError):
     """A task input cannot be read at all (not JSON, or a malformed envelope field)."""
 
 
-def canonical_bytes(value: Any) -> bytes:
-    """UTF-8 JSON with sorted keys and no spaces: one byte string per value.
-
-    NaN and infinities are written as JSON ``NaN``/``Infinity`` rather than rejected, so
-    that a training run whose loss diverged still has a record.
-    """
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+#: Canonical JSON bytes (sorted keys, no spaces, UTF-8); defined with every other on-chain byte.
+canonical_bytes = canonical_json
 
 
 class Outcome(BaseModel):
@@ -110,17 +105,6 @@ class Outcome(BaseModel):
     def digest(self) -> bytes:
         """This outcome's :func:`result_digest`."""
         return result_digest(self.task_id, self.kind, self.ok, self.answer)
-
-
-def result_digest(task_id: int, kind: str, ok: bool, answer: str | None) -> bytes:
-    """The 32-byte result hash redundant honest nodes agree on and commit.
-
-    keccak256 of the canonical JSON of ``{"v":1,"task","kind","ok","answer"}``. A failure
-    always has answer None, so nodes that fail the same way agree too. The preimage is never
-    empty, so the value is never the zero hash that the market reads as "no result".
-    """
-    body = {"v": 1, "task": int(task_id), "kind": kind, "ok": bool(ok), "answer": answer if ok else None}
-    return bytes(keccak(canonical_bytes(body)))
 
 
 def reveal_payload(outcome: Outcome, trace_uri: str | None) -> bytes:

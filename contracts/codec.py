@@ -1,0 +1,335 @@
+"""Every byte nashnet puts on chain or into a hash, built in one place.
+
+The contracts hash what this module encodes, so a change here is a protocol change: each
+function names the Solidity expression it must equal, and ``tests/contracts/test_codec.py``
+checks the two against each other on the EVM.
+
+- **Canonical JSON** (:func:`canonical_json`): sorted keys, no spaces, UTF-8; the preimage of
+  result digests.
+- **Result digests** (:func:`result_digest`): what redundant honest nodes agree on.
+- **Salts and commitments** (:func:`derive_salt`, :func:`item_commitment`,
+  :func:`batch_commitment`): the commit–reveal of results.
+- **The audit fold** (:func:`extend_head`, :func:`fold_head`): a task's head over its
+  transitions.
+- **Protocol v2 records** (``docs/protocol-v2.md``): task records and heads, registry
+  configuration hashes, task and node leaves, ordered Merkle trees, round commitments,
+  reveal digests and challenge commitments.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eth_abi import encode
+from eth_utils import keccak, to_checksum_address
+
+from .errors import ConfigError
+
+__all__ = [
+    "NUM_PRICE_KINDS",
+    "ZERO32",
+    "MerkleProof",
+    "NodeEntry",
+    "TaskRecord",
+    "batch_commitment",
+    "canonical_json",
+    "challenge_commitment",
+    "config_hash",
+    "derive_salt",
+    "extend_head",
+    "fold_head",
+    "item_commitment",
+    "merkle_proof",
+    "merkle_root",
+    "merkle_verify",
+    "node_leaf_hash",
+    "prices_hash",
+    "result_digest",
+    "reveal_digest",
+    "round_commitment",
+    "task_head0",
+    "task_leaf_hash",
+]
+
+ZERO32 = b"\0" * 32
+#: Price slots per node entry: one per kind id 0..15.
+NUM_PRICE_KINDS = 16
+#: Transition kind of a submission, the first step of every task's audit fold.
+SUBMITTED = 0
+
+_SALT_DOMAIN = "nashnet/result-salt/v1"
+_MIN_SECRET = 16
+
+
+# ------------------------------------------------------------------- canonical JSON
+
+
+def canonical_json(value: Any) -> bytes:
+    """UTF-8 JSON with sorted keys and no spaces: one byte string per value.
+
+    NaN and infinities are written as JSON ``NaN``/``Infinity`` rather than rejected, so that a
+    training run whose loss diverged still has a record.
+    """
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def result_digest(task_id: int, kind: str, ok: bool, answer: str | None) -> bytes:
+    """The 32-byte result hash redundant honest nodes agree on and commit.
+
+    keccak256 of the canonical JSON of ``{"v":1,"task","kind","ok","answer"}``. A failure always
+    has answer None, so nodes that fail the same way agree too. The preimage is never empty, so
+    the value is never the zero hash that the market reads as "no result".
+    """
+    body = {"v": 1, "task": int(task_id), "kind": kind, "ok": bool(ok), "answer": answer if ok else None}
+    return bytes(keccak(canonical_json(body)))
+
+
+# ------------------------------------------------------------ salts and commitments
+
+
+def derive_salt(secret: bytes, task_id: int, round_: int) -> bytes:
+    """``keccak256(abi.encode("nashnet/result-salt/v1", secret, taskId, round))``.
+
+    Salts are derived, not stored, so a node that restarts between commit and reveal derives
+    the same ones.
+
+    Raises:
+        ConfigError: ``secret`` is shorter than 16 bytes (a guessable salt lets others read a
+            committed result before the reveal).
+    """
+    if not isinstance(secret, bytes) or len(secret) < _MIN_SECRET:
+        got = f"{len(secret)} bytes" if isinstance(secret, bytes) else type(secret).__name__
+        raise ConfigError(f"secret: expected at least {_MIN_SECRET} random bytes, got {got}")
+    return bytes(keccak(encode(["string", "bytes", "uint256", "uint256"], [_SALT_DOMAIN, secret, task_id, round_])))
+
+
+def item_commitment(result_hash: bytes, salt: bytes, node: str) -> bytes:
+    """``keccak256(abi.encode(resultHash, salt, node))``: one task's commitment (v1)."""
+    return bytes(keccak(encode(["bytes32", "bytes32", "address"], [result_hash, salt, node])))
+
+
+def batch_commitment(task_ids: Sequence[int], items: Sequence[bytes]) -> bytes:
+    """``keccak256(abi.encode(taskIds, items))``: what a node commits for a round (v1)."""
+    return bytes(keccak(encode(["uint256[]", "bytes32[]"], [list(task_ids), list(items)])))
+
+
+# ------------------------------------------------------------------------ audit fold
+
+
+def extend_head(head: bytes, kind: int, data: bytes) -> bytes:
+    """``keccak256(abi.encode(head, uint8(kind), data))``: one step of a task's audit fold."""
+    return bytes(keccak(encode(["bytes32", "uint8", "bytes"], [head, kind, data])))
+
+
+def fold_head(steps: Iterable[tuple[int, bytes]]) -> bytes:
+    """:func:`extend_head` folded over ``(kind, data)`` from the zero head."""
+    head = ZERO32
+    for kind, data in steps:
+        head = extend_head(head, kind, data)
+    return head
+
+
+# ----------------------------------------------------------------- protocol v2 records
+
+
+@dataclass(frozen=True)
+class TaskRecord:
+    """A task's fields: sent in calldata and events, committed to by its head, never stored.
+
+    Mirrors the Solidity struct ``TaskRecord(address requester, bytes32 specHash, uint8 kind,
+    uint128 reward, uint8 redundancy, uint8 minRedundancy, uint64 deadline)``.
+    """
+
+    requester: str
+    spec_hash: bytes
+    kind: int
+    reward: int
+    redundancy: int
+    min_redundancy: int
+    deadline: int
+
+    _TYPES = ("address", "bytes32", "uint8", "uint128", "uint8", "uint8", "uint64")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "requester", to_checksum_address(self.requester))
+        object.__setattr__(self, "spec_hash", bytes(self.spec_hash))
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        """The ABI tuple, in field order."""
+        return (to_checksum_address(self.requester), self.spec_hash, self.kind, self.reward, self.redundancy,
+                self.min_redundancy, self.deadline)
+
+    def encoded(self) -> bytes:
+        """``abi.encode(requester, specHash, kind, reward, redundancy, minRedundancy, deadline)``."""
+        return encode(list(self._TYPES), list(self.as_tuple()))
+
+    @classmethod
+    def abi_type(cls) -> str:
+        """The tuple type, as eth_abi spells it."""
+        return "(" + ",".join(cls._TYPES) + ")"
+
+
+def task_head0(record: TaskRecord) -> bytes:
+    """The head of a submitted task: the first audit step, and the commitment to its fields.
+
+    ``keccak256(abi.encode(bytes32(0), uint8(Submitted), abi.encode(record fields)))``.
+    """
+    return extend_head(ZERO32, SUBMITTED, record.encoded())
+
+
+@dataclass(frozen=True)
+class NodeEntry:
+    """A node's registry configuration as a proposal lists it.
+
+    Mirrors ``NodeEntry(address node, uint32 capacity, uint256 kindMask, uint256[16] prices)``.
+    """
+
+    node: str
+    capacity: int
+    kind_mask: int
+    prices: tuple[int, ...] = field(default=(0,) * NUM_PRICE_KINDS)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "node", to_checksum_address(self.node))
+        object.__setattr__(self, "prices", tuple(int(x) for x in self.prices))
+        if len(self.prices) != NUM_PRICE_KINDS:
+            raise ConfigError(f"prices: expected {NUM_PRICE_KINDS} values (one per kind id), got {len(self.prices)}")
+
+    _TYPE = "(address,uint32,uint256,uint256[16])"
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        """The ABI tuple, in field order."""
+        return (to_checksum_address(self.node), self.capacity, self.kind_mask, list(self.prices))
+
+    @classmethod
+    def abi_type(cls) -> str:
+        """The tuple type, as eth_abi spells it."""
+        return cls._TYPE
+
+
+def prices_hash(prices: Sequence[int]) -> bytes:
+    """``keccak256(abi.encode(uint256[16] prices))``, one price per kind id (zero: not served)."""
+    if len(prices) != NUM_PRICE_KINDS:
+        raise ConfigError(f"prices: expected {NUM_PRICE_KINDS} values (one per kind id), got {len(prices)}")
+    return bytes(keccak(encode([f"uint256[{NUM_PRICE_KINDS}]"], [list(prices)])))
+
+
+def config_hash(capacity: int, kind_mask: int, prices: Sequence[int]) -> bytes:
+    """``keccak256(abi.encode(uint32 capacity, uint256 kindMask, prices_hash(prices)))``.
+
+    The registry's ``configHashOf``; a proposal's node entry must hash to it.
+    """
+    return bytes(keccak(encode(["uint32", "uint256", "bytes32"], [capacity, kind_mask, prices_hash(prices)])))
+
+
+def task_leaf_hash(task_id: int, record: TaskRecord, nodes: Sequence[int]) -> bytes:
+    """``keccak256(abi.encode(id, record, nodes))``; ``nodes`` are indices into the round's node list."""
+    return bytes(keccak(encode(["uint256", TaskRecord.abi_type(), "uint16[]"],
+                               [task_id, record.as_tuple(), list(nodes)])))
+
+
+def node_leaf_hash(index: int, entry: NodeEntry, eligible: bool, load: int) -> bytes:
+    """``keccak256(abi.encode(index, entry, eligible, load))``."""
+    return bytes(keccak(encode(["uint256", NodeEntry.abi_type(), "bool", "uint32"],
+                               [index, entry.as_tuple(), eligible, load])))
+
+
+def round_commitment(secret: bytes, node: str, round_: int, results: Sequence[bytes]) -> bytes:
+    """``keccak256(abi.encode(secret, node, round, results))``: one node's commitment for a round.
+
+    ``results`` is one result digest per allocated task of the node, in ascending task id.
+    """
+    return bytes(keccak(encode(["bytes32", "address", "uint256", "bytes32[]"],
+                               [secret, to_checksum_address(node), round_, list(results)])))
+
+
+def reveal_digest(results: Sequence[bytes]) -> bytes:
+    """``keccak256(abi.encode(results))``: what the market stores of a node's revealed vector."""
+    return bytes(keccak(encode(["bytes32[]"], [list(results)])))
+
+
+def challenge_commitment(challenger: str, args: bytes) -> bytes:
+    """``keccak256(abi.encode(challenger, keccak256(args)))`` with ``args`` the ABI encoding of the
+    ``challenge`` call's arguments ``(round, move, salt)``: binds the move, the round and the
+    challenger, and the salt hides the move until it is revealed."""
+    return bytes(keccak(encode(["address", "bytes32"], [to_checksum_address(challenger), keccak(args)])))
+
+
+# ---------------------------------------------------------------------- Merkle trees
+
+
+def _pair(a: bytes, b: bytes) -> bytes:
+    return bytes(keccak(a + b))
+
+
+def merkle_root(leaves: Sequence[bytes]) -> bytes:
+    """The ordered Merkle root of ``leaves``: pairs hash as ``keccak(a ‖ b)``, an odd last node is
+    carried up unchanged, and the empty tree's root is zero."""
+    level = list(leaves)
+    if not level:
+        return ZERO32
+    while len(level) > 1:
+        nxt = [_pair(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level = nxt
+    return level[0]
+
+
+@dataclass(frozen=True)
+class MerkleProof:
+    """Siblings from the leaf up, with the leaf's index and the tree's leaf count."""
+
+    index: int
+    count: int
+    siblings: tuple[bytes, ...]
+
+
+def merkle_proof(leaves: Sequence[bytes], index: int) -> MerkleProof:
+    """The proof that ``leaves[index]`` is in :func:`merkle_root` of ``leaves``.
+
+    Raises:
+        ConfigError: ``index`` is outside the tree.
+    """
+    if not 0 <= index < len(leaves):
+        raise ConfigError(f"index: expected 0 <= index < {len(leaves)}, got {index}")
+    siblings: list[bytes] = []
+    level, i = list(leaves), index
+    while len(level) > 1:
+        if i % 2 == 1:
+            siblings.append(level[i - 1])
+        elif i + 1 < len(level):
+            siblings.append(level[i + 1])
+        # else: the odd last node is carried up with no sibling
+        nxt = [_pair(level[j], level[j + 1]) for j in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level, i = nxt, i // 2
+    return MerkleProof(index=index, count=len(leaves), siblings=tuple(siblings))
+
+
+def merkle_verify(root: bytes, leaf: bytes, proof: MerkleProof) -> bool:
+    """Whether ``leaf`` sits at ``proof.index`` of a ``proof.count``-leaf tree with ``root``.
+
+    Mirrors the contract's check: at each level a node with an even index and no right
+    neighbour (the odd last node) is carried up without consuming a sibling.
+    """
+    if not 0 <= proof.index < proof.count:
+        return False
+    node, i, width, used = leaf, proof.index, proof.count, 0
+    while width > 1:
+        if i % 2 == 1:
+            if used >= len(proof.siblings):
+                return False
+            node = _pair(proof.siblings[used], node)
+            used += 1
+        elif i + 1 < width:
+            if used >= len(proof.siblings):
+                return False
+            node = _pair(node, proof.siblings[used])
+            used += 1
+        i, width = i // 2, (width + 1) // 2
+    return used == len(proof.siblings) and node == root

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.27;
+
+/// @title MarketCodec
+/// @notice The records of protocol v2 and every hash the market takes of them
+/// (docs/protocol-v2.md). `contracts/codec.py` builds the same bytes in Python; a test
+/// checks each function here against it.
+library MarketCodec {
+    /// @notice A task's fields. Sent in calldata and events and committed to by the task's
+    /// head; never stored.
+    struct TaskRecord {
+        address requester;
+        bytes32 specHash;
+        uint8 kind;
+        uint128 reward;
+        uint8 redundancy;
+        uint8 minRedundancy;
+        uint64 deadline;
+    }
+
+    /// @notice A node's registry configuration as a proposal lists it: the snapshot that the
+    /// round's challenges are judged against.
+    struct NodeEntry {
+        address node;
+        uint32 capacity;
+        uint256 kindMask;
+        uint256[16] prices;
+    }
+
+    /// @notice A Merkle proof: siblings from the leaf up, the leaf's index and the leaf count.
+    struct Proof {
+        uint256 index;
+        uint256 count;
+        bytes32[] siblings;
+    }
+
+    /// @notice Transition kind of a submission, the first step of a task's audit fold.
+    uint8 internal constant SUBMITTED = 0;
+
+    /// @notice `keccak256(abi.encode(head, kind, data))`: one step of a task's audit fold.
+    function extendHead(bytes32 head, uint8 kind, bytes memory data) internal pure returns (bytes32) {
+        return keccak256(abi.encode(head, kind, data));
+    }
+
+    /// @notice The ABI encoding of a record's fields, the data of its submission step.
+    function encodeRecord(TaskRecord memory r) internal pure returns (bytes memory) {
+        return abi.encode(r.requester, r.specHash, r.kind, r.reward, r.redundancy, r.minRedundancy, r.deadline);
+    }
+
+    /// @notice The head of a submitted task, which commits to its fields.
+    function head0(TaskRecord memory r) internal pure returns (bytes32) {
+        return extendHead(bytes32(0), SUBMITTED, encodeRecord(r));
+    }
+
+    /// @notice The registry's configuration hash of a node (`NodeRegistry.configHashOf`).
+    function configHash(uint32 capacity, uint256 kindMask, uint256[16] memory prices)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(capacity, kindMask, keccak256(abi.encode(prices))));
+    }
+
+    /// @notice The leaf of task `id` with its `nodes` (indices into the round's node list).
+    function taskLeaf(uint256 id, TaskRecord memory r, uint16[] memory nodes) internal pure returns (bytes32) {
+        return keccak256(abi.encode(id, r, nodes));
+    }
+
+    /// @notice The leaf of the node at `index` of the round's node list.
+    function nodeLeaf(uint256 index, NodeEntry memory e, bool eligible, uint32 load) internal pure returns (bytes32) {
+        return keccak256(abi.encode(index, e, eligible, load));
+    }
+
+    /// @notice A node's commitment to its result digests of a round, in ascending task id.
+    function roundCommitment(bytes32 secret, address node, uint256 round, bytes32[] memory results)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(secret, node, round, results));
+    }
+
+    /// @notice What the market stores of a node's revealed result vector.
+    function revealDigest(bytes32[] memory results) internal pure returns (bytes32) {
+        return keccak256(abi.encode(results));
+    }
+
+    /// @notice A challenger's commitment: its address and the hash of its `challenge` arguments,
+    /// `keccak256(abi.encode(round, move, salt))`.
+    function challengeCommitment(address challenger, bytes32 argsHash) internal pure returns (bytes32) {
+        return keccak256(abi.encode(challenger, argsHash));
+    }
+
+    /// @notice The ordered Merkle root of `leaves`; an odd last node is carried up; empty: zero.
+    /// @dev Overwrites `leaves` level by level, so the caller's array is scratch afterwards.
+    function merkleRoot(bytes32[] memory leaves) internal pure returns (bytes32) {
+        uint256 width = leaves.length;
+        if (width == 0) return bytes32(0);
+        while (width > 1) {
+            uint256 half = width / 2;
+            for (uint256 i = 0; i < half; ++i) {
+                leaves[i] = _pair(leaves[2 * i], leaves[2 * i + 1]);
+            }
+            if (width % 2 == 1) leaves[half] = leaves[width - 1];
+            width = half + (width % 2);
+        }
+        return leaves[0];
+    }
+
+    /// @notice Whether `leaf` sits at `p.index` of a `p.count`-leaf tree with root `root`.
+    /// @dev At each level a node with an even index and no right neighbour is carried up
+    /// without a sibling; every sibling must be used, so one proof fits one position.
+    function verify(bytes32 root, bytes32 leaf, Proof memory p) internal pure returns (bool) {
+        if (p.index >= p.count) return false;
+        bytes32 node = leaf;
+        uint256 i = p.index;
+        uint256 width = p.count;
+        uint256 used;
+        uint256 n = p.siblings.length;
+        while (width > 1) {
+            if (i % 2 == 1) {
+                if (used >= n) return false;
+                node = _pair(p.siblings[used++], node);
+            } else if (i + 1 < width) {
+                if (used >= n) return false;
+                node = _pair(node, p.siblings[used++]);
+            }
+            i /= 2;
+            width = (width + 1) / 2;
+        }
+        return used == n && node == root;
+    }
+
+    function _pair(bytes32 a, bytes32 b) private pure returns (bytes32) {
+        return keccak256(abi.encodePacked(a, b));
+    }
+}
