@@ -1,12 +1,16 @@
-"""Gas of a whole task lifecycle in the task market, per step and amortized per task.
+"""Gas of a whole task lifecycle, per step and amortized per task: protocol v2
+(``TaskMarketV2``) and, for comparison in the same run, v1 (``TaskMarket``, still deployed).
 
 On the in-process chain (py-evm, prague): 5 staked nodes; a requester submits N tasks
 (redundancy 3) in one transaction; one proposal allocates each task to 3 nodes; the
 proposal is finalized; each node commits once and reveals once for all its tasks; all
 tasks are settled in one transaction (one node reveals a wrong result on a few tasks, so
-slashing is on the path); everyone claims.
+slashing is on the path); everyone claims. For v2 the proposal is the solver's, and
+``challenge_gas_100`` is the gas of a successful challenge (commit + reveal of an ``Add``)
+against a wrong 100-task proposal.
 Node registration and staking are one-off and not counted. Prints a table per N; the
-last line is one JSON object ``{"gas_per_task_10", "gas_per_task_100"}``.
+last line is one JSON object ``{"gas_per_task_10", "gas_per_task_100", "gas_per_task_1000",
+"challenge_gas_100", "gas_per_task_10_v1", "gas_per_task_100_v1"}``.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from eth_utils import keccak
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from consensus.clearing import Allocation  # noqa: E402
+from consensus.clients.market_v2 import MarketV2, MoveKind, TaskInput, move_args, results_for  # noqa: E402
 from contracts import (  # noqa: E402
     DeployConfig,
     Deployment,
@@ -29,6 +35,7 @@ from contracts import (  # noqa: E402
     compile_contracts,
     deploy,
 )
+from contracts.deploy import ParamsConfig, deploy_market_v2  # noqa: E402
 from contracts.market import batch_commitment, item_commitment, market  # noqa: E402
 from contracts.registry import register_node  # noqa: E402
 
@@ -103,17 +110,93 @@ def lifecycle(n_tasks: int) -> dict[str, tuple[int, int]]:
     return steps
 
 
+def lifecycle_v2(n_tasks: int, *, challenge: bool = False) -> dict[str, tuple[int, int]]:
+    """{step: (transactions, gas)} for one v2 round of ``n_tasks`` tasks; with ``challenge``,
+    only the challenge of a wrong proposal (commit + challenge)."""
+    artifacts = compile_contracts()
+    decoder = ErrorDecoder.from_artifacts(artifacts.contracts.values())
+    chain = InProcessChain.start()
+    w3 = chain.w3
+    senders = [Sender(w3, a, decoder) for a in chain.accounts]
+    boss, proposer, settler, treasury = senders[0], senders[6], senders[7], senders[8]
+    token_address, _ = boss.deploy(artifacts["NashToken"], "Nash", "NASH", boss.address, 10**9 * TOKEN)
+    token = w3.eth.contract(address=token_address, abi=artifacts["NashToken"].abi)
+    params = ParamsConfig(max_tasks_per_round=max(1_000, n_tasks))
+    v2 = deploy_market_v2(boss, artifacts, token=token_address, treasury=treasury.address, params=params)
+    market_, registry = v2["market"], v2["registry"]
+    m = MarketV2(w3, market_, registry, v2["params"], from_block=int(w3.eth.block_number))
+    nodes = senders[1 : 1 + NODES]
+    for s in [*nodes, proposer]:
+        boss.transact(token.functions.transfer(s.address, 10_000 * TOKEN))
+    for s in nodes:
+        s.transact(registry.functions.register(b"\x01" * 32, "http://127.0.0.1:9000", n_tasks, [1], [9 * TOKEN]))
+        s.transact(token.functions.approve(registry.address, 2_000 * TOKEN))
+        s.transact(registry.functions.stake(2_000 * TOKEN))
+
+    steps: dict[str, tuple[int, int]] = {}
+
+    def rec(step: str, receipt: dict) -> None:
+        count, gas = steps.get(step, (0, 0))
+        steps[step] = (count + 1, gas + int(receipt["gasUsed"]))
+
+    reward = 30 * TOKEN
+    deadline = int(w3.eth.get_block("latest")["timestamp"]) + 86_400
+    rec("approve (requester, once)", boss.transact(token.functions.approve(market_.address, reward * n_tasks)))
+    inputs = [TaskInput(b'{"task": %d}' % i, 1, reward, deadline, REDUNDANCY) for i in range(n_tasks)]
+    first = int(market_.functions.nextTaskId().call())
+    rec("submit (batch)", boss.transact(market_.functions.submit([x.as_tuple() for x in inputs])))
+    rec("approve (proposer bond)", proposer.transact(token.functions.approve(market_.address, params.proposer_bond)))
+    proposal = m.build_proposal()
+    if challenge:
+        # Leave the first task empty and post its full slot value: any node may then Add itself at a profit.
+        pairs = [(proposal.nodes[i].node, t.id) for t in proposal.tasks[1:] for i in t.nodes]
+        wrong = m.build_proposal(allocation=Allocation.of(pairs, {1: reward // REDUNDANCY}))
+        proposer.transact(market_.functions.propose(wrong.round, wrong.as_tuple()))
+        move = move_args(wrong, MoveKind.ADD, node=nodes[0].address, task=first)
+        salt = b"\x05" * 32
+        rec("commitChallenge", m.commit_challenge(settler, wrong.round, move, salt))
+        rec("challenge (Add, proofs)", m.challenge(settler, wrong.round, move, salt))
+        return steps
+    rec("propose", proposer.transact(market_.functions.propose(proposal.round, proposal.as_tuple())))
+    advance_time(w3, params.challenge_window)
+    rec("finalize", m.finalize(proposer, proposal.round))
+    liar = nodes[0].address
+    secret = b"\x0a" * 32
+    vectors = {}
+    for s in nodes:
+        digests = {t: keccak(b"wrong" if s.address == liar and t % 10 == 0 else b"result %d" % t)
+                   for t in proposal.assigned(s.address)}
+        vectors[s.address] = results_for(proposal, s.address, digests)
+        rec("commit (per node)", m.commit(s, proposal.round, secret, vectors[s.address]))
+    advance_time(w3, params.commit_window + 1)
+    for s in nodes:
+        rec("reveal (per node)", m.reveal(s, proposal.round, secret, vectors[s.address], b"http://n/results"))
+    advance_time(w3, params.reveal_window + 1)
+    rec("settle (whole round)", m.settle(settler, proposal.round))
+    for account in [boss.address, proposer.address, treasury.address, *vectors]:
+        if market_.functions.creditOf(account).call():
+            rec("claim / claimFor", settler.transact(market_.functions.claimFor(account)))
+    assert token.functions.balanceOf(market_.address).call() == 0
+    return steps
+
+
+def _table(title: str, n: int, steps: dict[str, tuple[int, int]]) -> int:
+    total = sum(g for _, g in steps.values())
+    print(f"\n{title}: {n} tasks per round, {NODES} nodes, redundancy {REDUNDANCY}")
+    print(f"{'step':<28}{'txs':>6}{'gas':>14}{'gas/task':>12}")
+    for step, (count, gas) in steps.items():
+        print(f"{step:<28}{count:>6}{gas:>14,}{gas // n:>12,}")
+    print(f"{'total':<28}{sum(c for c, _ in steps.values()):>6}{total:>14,}{total // n:>12,}")
+    return total
+
+
 def main() -> None:
     summary: dict[str, int] = {}
+    for n in (10, 100, 1000):
+        summary[f"gas_per_task_{n}"] = _table("v2", n, lifecycle_v2(n)) // n
+    summary["challenge_gas_100"] = _table("v2 challenge", 100, lifecycle_v2(100, challenge=True))
     for n in (10, 100):
-        steps = lifecycle(n)
-        total = sum(g for _, g in steps.values())
-        print(f"\n{n} tasks per round, {NODES} nodes, redundancy {REDUNDANCY}")
-        print(f"{'step':<28}{'txs':>6}{'gas':>14}{'gas/task':>12}")
-        for step, (count, gas) in steps.items():
-            print(f"{step:<28}{count:>6}{gas:>14,}{gas // n:>12,}")
-        print(f"{'total':<28}{sum(c for c, _ in steps.values()):>6}{total:>14,}{total // n:>12,}")
-        summary[f"gas_per_task_{n}"] = total // n
+        summary[f"gas_per_task_{n}_v1"] = _table("v1", n, lifecycle(n)) // n
     print(json.dumps(summary))
 
 

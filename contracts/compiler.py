@@ -52,6 +52,33 @@ class ContractArtifact:
         """sha256 of the ABI in canonical JSON; the manifest records it."""
         return abi_hash(self.abi)
 
+    @property
+    def link_placeholder(self) -> str:
+        """What solc writes in the bytecode of a contract that calls this library's external functions."""
+        from eth_utils import keccak
+
+        return "__$" + keccak(text=f"{self.source}:{self.name}").hex()[:34] + "$__"
+
+    @property
+    def needs_linking(self) -> bool:
+        """Whether the bytecode still holds a library placeholder."""
+        return "__$" in self.bytecode
+
+    def linked(self, *libraries: tuple[ContractArtifact, str]) -> ContractArtifact:
+        """A copy whose bytecode calls each ``(library, deployed address)`` of ``libraries``.
+
+        Raises:
+            CompileError: a placeholder is left that none of ``libraries`` fills.
+        """
+        code, deployed = self.bytecode, self.deployed_bytecode
+        for lib, address in libraries:
+            hex_address = address.lower().removeprefix("0x")
+            code = code.replace(lib.link_placeholder, hex_address)
+            deployed = deployed.replace(lib.link_placeholder, hex_address)
+        if "__$" in code:
+            raise CompileError(f"{self.name}: its bytecode calls a library that was not linked")
+        return ContractArtifact(self.name, self.source, self.abi, code, deployed)
+
 
 @dataclass(frozen=True)
 class Artifacts:

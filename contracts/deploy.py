@@ -1,10 +1,10 @@
 """Deploy and wire nashnet's contracts, leaving no deployer backdoor.
 
 Order: token → timelock → params (governed by the timelock) → node registry →
-task market (its treasury is the timelock) → governor; the market gets the registry's
-SLASHER_ROLE, the governor becomes the timelock's only proposer and canceller, anyone
-may execute, the registry's admin role moves to the timelock, and the deployer
-renounces every admin role it held. What the deployer keeps is tokens, nothing more.
+task market (its treasury is the timelock) → governor; the registry names the market as
+its only slasher (once, for good), the governor becomes the timelock's only proposer and
+canceller, anyone may execute, and the deployer renounces the timelock's admin role.
+What the deployer keeps is tokens, nothing more.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from web3 import Web3
 
 from .compiler import EVM_VERSION, Artifacts
@@ -39,6 +39,34 @@ class ParamsConfig(BaseModel):
     protocol_fee_bps: int = Field(100, ge=0, le=2_000)
     proposer_bond: int = Field(100 * TOKEN, ge=0)
     challenge_reward_bps: int = Field(5_000, ge=0, le=9_000)
+    slash_cap_bps: int = Field(5_000, ge=0, le=10_000)
+    max_tasks_per_round: int = Field(1_000, ge=1, le=2_000)
+    #: Smallest window governance may ever set, fixed at deployment. Default: the smallest of the
+    #: three windows, at most 60 s; so a devnet with 5 s windows keeps seconds, a public chain minutes.
+    window_floor: int | None = Field(None, ge=1, le=7 * 86_400)
+
+    @model_validator(mode="after")
+    def _cross_bounds(self) -> ParamsConfig:
+        windows = self.challenge_window + self.commit_window + self.reveal_window
+        if self.unbonding_delay < windows:
+            raise ValueError(
+                f"unbonding_delay: expected at least the challenge + commit + reveal windows ({windows} s), "
+                f"got {self.unbonding_delay} s; stake must not leave before its round can be settled"
+            )
+        if self.slash_bps > self.slash_cap_bps:
+            raise ValueError(f"slash_bps: expected at most slash_cap_bps ({self.slash_cap_bps}), got {self.slash_bps}")
+        floor = self.effective_window_floor
+        for name in ("challenge_window", "commit_window", "reveal_window"):
+            if getattr(self, name) < floor:
+                raise ValueError(f"{name}: expected at least window_floor ({floor} s), got {getattr(self, name)} s")
+        return self
+
+    @property
+    def effective_window_floor(self) -> int:
+        """The floor the deployment fixes: ``window_floor``, or the smallest window capped at 60 s."""
+        if self.window_floor is not None:
+            return self.window_floor
+        return min(60, self.challenge_window, self.commit_window, self.reveal_window)
 
     def as_tuple(self) -> tuple[int, ...]:
         """The values in the order of ``Params.Init``."""
@@ -53,6 +81,8 @@ class ParamsConfig(BaseModel):
             self.protocol_fee_bps,
             self.proposer_bond,
             self.challenge_reward_bps,
+            self.slash_cap_bps,
+            self.max_tasks_per_round,
         )
 
 
@@ -69,7 +99,23 @@ class DeployConfig(BaseModel):
     proposal_threshold: int = Field(0, ge=0)
     quorum_percent: int = Field(4, ge=0, le=100)
     timelock_delay: int = Field(60, ge=0)
+    #: Seconds below which the timelock's delay never drops; default: the initial delay.
+    timelock_delay_floor: int | None = Field(None, ge=0)
     params: ParamsConfig = Field(default_factory=ParamsConfig)
+
+    @model_validator(mode="after")
+    def _floor_below_delay(self) -> DeployConfig:
+        if self.timelock_delay_floor is not None and self.timelock_delay_floor > self.timelock_delay:
+            raise ValueError(
+                f"timelock_delay_floor: expected at most timelock_delay ({self.timelock_delay} s), "
+                f"got {self.timelock_delay_floor} s"
+            )
+        return self
+
+    @property
+    def effective_timelock_floor(self) -> int:
+        """The timelock's delay floor: ``timelock_delay_floor``, or the initial delay."""
+        return self.timelock_delay if self.timelock_delay_floor is None else self.timelock_delay_floor
 
 
 def deploy(
@@ -100,9 +146,9 @@ def deploy(
         return w3.eth.contract(address=Web3.to_checksum_address(address), abi=artifacts[name].abi)
 
     token = put("token", config.token_name, config.token_symbol, deployer, config.token_supply)
-    timelock = put("timelock", config.timelock_delay, [], [ZERO_ADDRESS], deployer)
-    put("params", timelock.address, config.params.as_tuple())
-    registry = put("registry", token.address, deployed["params"].address, deployer)
+    timelock = put("timelock", config.timelock_delay, config.effective_timelock_floor, [], [ZERO_ADDRESS], deployer)
+    put("params", timelock.address, config.params.effective_window_floor, config.params.as_tuple())
+    registry = put("registry", token.address, deployed["params"].address)
     market = put("market", token.address, deployed["params"].address, registry.address, timelock.address)
     governor = put(
         "governor",
@@ -118,16 +164,13 @@ def deploy(
     admin = timelock.functions.DEFAULT_ADMIN_ROLE().call()
     for role in ("PROPOSER_ROLE", "CANCELLER_ROLE"):
         sender.transact(timelock.functions.grantRole(getattr(timelock.functions, role)().call(), governor.address))
-    registry_admin = registry.functions.DEFAULT_ADMIN_ROLE().call()
-    # The market slashes through the registry; only the admin can grant that, so before renouncing.
-    sender.transact(registry.functions.grantRole(registry.functions.SLASHER_ROLE().call(), market.address))
-    sender.transact(registry.functions.grantRole(registry_admin, timelock.address))
-    sender.transact(registry.functions.renounceRole(registry_admin, deployer))
+    # The market is the registry's only slasher, named once: nobody, governance included, can add one.
+    sender.transact(registry.functions.setMarket(market.address))
     sender.transact(timelock.functions.renounceRole(admin, deployer))
-    if timelock.functions.hasRole(admin, deployer).call() or registry.functions.hasRole(
-        registry_admin, deployer
-    ).call():
+    if timelock.functions.hasRole(admin, deployer).call():
         raise ChainError("the deployer still holds an admin role after wiring; the deployment is not safe to use")
+    if Web3.to_checksum_address(registry.functions.market().call()) != Web3.to_checksum_address(market.address):
+        raise ChainError("the registry does not name the market as its slasher; the deployment is not safe to use")
 
     return Manifest(
         chain_id=int(w3.eth.chain_id),
@@ -137,3 +180,45 @@ def deploy(
         contracts=deployed,
         config=config.model_dump(),
     )
+
+
+def deploy_market_v2(
+    sender: Sender,
+    artifacts: Artifacts,
+    *,
+    token: str,
+    treasury: str,
+    params: ParamsConfig | None = None,
+    governance: str | None = None,
+) -> dict[str, Any]:
+    """Deploy protocol v2's market beside a token: params, a registry whose only slasher is the
+    new market, the ``AllocationCheck`` library and ``TaskMarketV2`` linked to it.
+
+    Args:
+        sender: The deployer.
+        artifacts: The compiled contracts.
+        token: The token address.
+        treasury: Where fees, slashed stake and forfeited bonds go.
+        params: Initial parameters (default :class:`ParamsConfig`).
+        governance: Who may change parameters (default: the deployer, for tests and benchmarks).
+
+    Returns:
+        ``{"params", "registry", "library", "market"}`` as web3 contracts.
+    """
+    params = params or ParamsConfig()
+    w3 = sender.w3
+    out: dict[str, Any] = {}
+
+    def put(key: str, name: str, *args: Any, artifact: Any = None) -> Any:
+        a = artifact or artifacts[name]
+        address, _ = sender.deploy(a, *args)
+        out[key] = w3.eth.contract(address=Web3.to_checksum_address(address), abi=a.abi)
+        return out[key]
+
+    put("params", "Params", governance or sender.address, params.effective_window_floor, params.as_tuple())
+    put("registry", "NodeRegistry", token, out["params"].address)
+    put("library", "AllocationCheck")
+    linked = artifacts["TaskMarketV2"].linked((artifacts["AllocationCheck"], out["library"].address))
+    put("market", "TaskMarketV2", token, out["params"].address, out["registry"].address, treasury, artifact=linked)
+    sender.transact(out["registry"].functions.setMarket(out["market"].address))
+    return out

@@ -30,6 +30,8 @@ class ParamKey(IntEnum):
     PROTOCOL_FEE_BPS = 7
     PROPOSER_BOND = 8
     CHALLENGE_REWARD_BPS = 9
+    SLASH_CAP_BPS = 10
+    MAX_TASKS_PER_ROUND = 11
 
     @classmethod
     def parse(cls, name: str) -> ParamKey:
@@ -104,9 +106,33 @@ def param_change(d: Deployment, key: ParamKey, value: int, description: str | No
     lo, hi = d.params.functions.bounds(int(key)).call()
     if not lo <= value <= hi:
         raise ConfigError(f"value {value} for {key.name.lower()} is outside its bounds [{lo}, {hi}]")
+    _check_cross_bounds(d, key, value)
     data = d.params.encode_abi("set", args=[int(key), int(value)])
     text = description or f"Set {key.name.lower()} to {value}"
     return Proposal([d.params.address], [0], [bytes.fromhex(data[2:])], text)
+
+
+_WINDOWS = (ParamKey.CHALLENGE_WINDOW, ParamKey.COMMIT_WINDOW, ParamKey.REVEAL_WINDOW)
+
+
+def _check_cross_bounds(d: Deployment, key: ParamKey, value: int) -> None:
+    """Refuse, before anything is sent, a change that ``Params`` would revert for the bounds between keys."""
+    if key not in (*_WINDOWS, ParamKey.UNBONDING_DELAY, ParamKey.SLASH_BPS, ParamKey.SLASH_CAP_BPS):
+        return
+    now = {k: int(d.params.functions.get(int(k)).call()) for k in (*_WINDOWS, ParamKey.UNBONDING_DELAY,
+                                                                  ParamKey.SLASH_BPS, ParamKey.SLASH_CAP_BPS)}
+    now[key] = int(value)
+    windows = sum(now[k] for k in _WINDOWS)
+    if now[ParamKey.UNBONDING_DELAY] < windows:
+        raise ConfigError(
+            f"{key.name.lower()} = {value} would make the unbonding delay ({now[ParamKey.UNBONDING_DELAY]} s) "
+            f"shorter than the challenge + commit + reveal windows ({windows} s); raise unbonding_delay first"
+        )
+    if now[ParamKey.SLASH_BPS] > now[ParamKey.SLASH_CAP_BPS]:
+        raise ConfigError(
+            f"{key.name.lower()} = {value} would put slash_bps ({now[ParamKey.SLASH_BPS]}) above "
+            f"slash_cap_bps ({now[ParamKey.SLASH_CAP_BPS]})"
+        )
 
 
 def propose(d: Deployment, sender: Sender, proposal: Proposal) -> int:

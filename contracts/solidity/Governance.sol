@@ -109,12 +109,41 @@ contract NashGovernor is
 
 /// @title NashTimelock
 /// @notice The timelock that holds every admin role of nashnet and executes passed proposals.
+/// Its delay has a floor fixed at deployment: governance may vote `updateDelay` down, but the
+/// delay in force never drops below the floor, so holders always have that long to react.
 contract NashTimelock is TimelockController {
+    /// @notice The initial delay given to the constructor is below the floor.
+    /// @param minDelay The initial delay, in seconds.
+    /// @param floor The floor, in seconds.
+    error TimelockDelayBelowFloor(uint256 minDelay, uint256 floor);
+
+    uint256 private immutable _delayFloor;
+
     /// @param minDelay Seconds between queue and execute.
+    /// @param delayFloor Seconds below which the delay in force never drops.
     /// @param proposers Addresses allowed to schedule (the governor).
     /// @param executors Addresses allowed to execute (address(0): anyone).
     /// @param admin Optional admin, renounced once the system is wired.
-    constructor(uint256 minDelay, address[] memory proposers, address[] memory executors, address admin)
-        TimelockController(minDelay, proposers, executors, admin)
-    {}
+    constructor(
+        uint256 minDelay,
+        uint256 delayFloor,
+        address[] memory proposers,
+        address[] memory executors,
+        address admin
+    ) TimelockController(minDelay, proposers, executors, admin) {
+        if (minDelay < delayFloor) revert TimelockDelayBelowFloor(minDelay, delayFloor);
+        _delayFloor = delayFloor;
+    }
+
+    /// @notice Seconds below which the delay in force never drops, fixed at deployment.
+    function delayFloor() external view returns (uint256) {
+        return _delayFloor;
+    }
+
+    /// @inheritdoc TimelockController
+    /// @dev The delay last set by `updateDelay`, but never less than the floor.
+    function getMinDelay() public view override returns (uint256) {
+        uint256 set = super.getMinDelay();
+        return set > _delayFloor ? set : _delayFloor;
+    }
 }

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.27;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -12,17 +11,19 @@ import {Params} from "./Params.sol";
 /// @notice Compute nodes register here: operator address, signing key, endpoint,
 /// capacity per round, supported task kinds and a price per kind; they stake the
 /// token, and withdraw it only after the governed unbonding delay. Stake, also
-/// while unbonding, can be slashed, and only by holders of SLASHER_ROLE (the task
-/// market). The admin role belongs to governance (the timelock).
-contract NodeRegistry is AccessControl, ReentrancyGuard {
+/// while unbonding, can be slashed, and only by the task market: the deployer names
+/// it once, and nobody, governance included, can ever name another. One slash takes at
+/// most the governed `slashCapBps` of what the node has.
+contract NodeRegistry is ReentrancyGuard {
     using SafeERC20 for IERC20;
-
-    /// @notice Role allowed to slash stake.
-    bytes32 public constant SLASHER_ROLE = keccak256("SLASHER_ROLE");
     /// @notice Largest capacity a node may declare, in tasks per round.
     uint32 public constant MAX_CAPACITY = 10_000;
     /// @notice Largest endpoint length, in bytes.
     uint256 public constant MAX_ENDPOINT_LENGTH = 256;
+    /// @notice Most registered nodes at once: an allocation proposal lists every one of them.
+    uint256 public constant MAX_OPERATORS = 256;
+    /// @notice Kinds are ids 0 … MAX_KINDS − 1 (one price slot each in a configuration hash).
+    uint256 public constant MAX_KINDS = 16;
 
     /// @notice A node's registration and stake.
     struct Node {
@@ -48,6 +49,22 @@ contract NodeRegistry is AccessControl, ReentrancyGuard {
     error RegistryUnbondingNotOver(address operator, uint256 availableAt, uint256 nowTime);
     error RegistryNothingToWithdraw(address operator);
     error RegistryInvalidAddress(address account);
+    /// @notice A kind id at or above `MAX_KINDS`.
+    /// @param kind The kind given.
+    error RegistryInvalidKind(uint8 kind);
+    /// @notice A price above 2¹²⁸ − 1 (the market's judge adds prices and must not overflow).
+    /// @param kind The kind.
+    /// @param price The price given.
+    error RegistryPriceTooLarge(uint8 kind, uint256 price);
+    /// @notice `MAX_OPERATORS` nodes are registered already.
+    /// @param max The cap.
+    error RegistryFull(uint256 max);
+    /// @notice Only the market may slash, and `caller` is not it.
+    /// @param caller The account that tried to slash.
+    error RegistryUnauthorizedSlasher(address caller);
+    /// @notice Only the deployer may name the market, and only once; `caller` tried it again or is not the deployer.
+    /// @param caller The account that tried to name the market.
+    error RegistryMarketAlreadySet(address caller);
 
     event NodeRegistered(address indexed operator, bytes32 signingKey, string endpoint, uint32 capacity);
     event NodeDeregistered(address indexed operator, uint256 movedToUnbonding);
@@ -59,26 +76,41 @@ contract NodeRegistry is AccessControl, ReentrancyGuard {
     event UnstakeRequested(address indexed operator, uint256 amount, uint256 unbonding, uint64 availableAt);
     event Withdrawn(address indexed operator, uint256 amount);
     event Slashed(address indexed operator, uint256 amount, address indexed to);
+    event MarketSet(address indexed market);
+
+    uint256 private constant _BPS = 10_000;
 
     IERC20 private immutable _token;
     Params private immutable _params;
+    address private immutable _deployer;
+    address private _market;
 
     mapping(address operator => Node) private _nodes;
     mapping(address operator => mapping(uint8 kind => uint256)) private _prices;
+    // keccak256(abi.encode(uint256[MAX_KINDS] prices)), kept by setPrices so that the
+    // configuration hash costs no price reads.
+    mapping(address operator => bytes32) private _pricesHash;
     address[] private _operators;
     mapping(address operator => uint256) private _operatorIndexPlusOne;
     uint256 private _totalStaked;
 
     /// @param token_ The staking token.
-    /// @param params_ The protocol parameters (min stake, unbonding delay).
-    /// @param admin Holder of DEFAULT_ADMIN_ROLE; governance after deployment.
-    constructor(IERC20 token_, Params params_, address admin) {
+    /// @param params_ The protocol parameters (min stake, unbonding delay, slash cap).
+    constructor(IERC20 token_, Params params_) {
         if (address(token_) == address(0)) revert RegistryInvalidAddress(address(token_));
         if (address(params_) == address(0)) revert RegistryInvalidAddress(address(params_));
-        if (admin == address(0)) revert RegistryInvalidAddress(admin);
         _token = token_;
         _params = params_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _deployer = msg.sender;
+    }
+
+    /// @notice Names the task market, the only account that may ever slash. Only the deployer, once.
+    /// @param market_ The task market.
+    function setMarket(address market_) external {
+        if (msg.sender != _deployer || _market != address(0)) revert RegistryMarketAlreadySet(msg.sender);
+        if (market_ == address(0)) revert RegistryInvalidAddress(market_);
+        _market = market_;
+        emit MarketSet(market_);
     }
 
     // ------------------------------------------------------------------ register
@@ -98,6 +130,7 @@ contract NodeRegistry is AccessControl, ReentrancyGuard {
     ) external {
         Node storage node = _nodes[msg.sender];
         if (node.registered) revert RegistryAlreadyRegistered(msg.sender);
+        if (_operators.length >= MAX_OPERATORS) revert RegistryFull(MAX_OPERATORS);
         _checkSigningKey(signingKey);
         _checkEndpoint(endpoint);
         _checkCapacity(capacity);
@@ -196,17 +229,15 @@ contract NodeRegistry is AccessControl, ReentrancyGuard {
         _token.safeTransfer(msg.sender, amount);
     }
 
-    /// @notice Takes up to `amount` of `operator`'s stake (bonded first, then unbonding)
-    /// and sends it to `to`. Only SLASHER_ROLE.
+    /// @notice Takes up to `amount` of `operator`'s stake (bonded first, then unbonding), at most
+    /// `slashCapBps` of it, and sends it to `to`. Only the market.
     /// @return slashed The amount actually taken.
-    function slash(address operator, uint256 amount, address to)
-        external
-        onlyRole(SLASHER_ROLE)
-        nonReentrant
-        returns (uint256 slashed)
-    {
+    function slash(address operator, uint256 amount, address to) external nonReentrant returns (uint256 slashed) {
+        if (msg.sender != _market || msg.sender == address(0)) revert RegistryUnauthorizedSlasher(msg.sender);
         if (to == address(0)) revert RegistryInvalidAddress(to);
         Node storage node = _nodes[operator];
+        uint256 cap = ((node.stake + node.unbonding) * _params.slashCapBps()) / _BPS;
+        if (amount > cap) amount = cap;
         uint256 fromStake = amount < node.stake ? amount : node.stake;
         uint256 rest = amount - fromStake;
         uint256 fromUnbonding = rest < node.unbonding ? rest : node.unbonding;
@@ -228,6 +259,11 @@ contract NodeRegistry is AccessControl, ReentrancyGuard {
     /// @notice The parameters contract.
     function params() external view returns (Params) {
         return _params;
+    }
+
+    /// @notice The task market, the only account that may slash (zero until the deployer names it).
+    function market() external view returns (address) {
+        return _market;
     }
 
     /// @notice Everything recorded about `operator`.
@@ -287,6 +323,28 @@ contract NodeRegistry is AccessControl, ReentrancyGuard {
         return _operators;
     }
 
+    /// @notice `keccak256(abi.encode(capacity, kindMask, keccak256(abi.encode(uint256[16] prices))))`
+    /// of `operator`: what an allocation proposal's node entry must hash to. Zero when not registered.
+    function configHashOf(address operator) public view returns (bytes32) {
+        Node storage node = _nodes[operator];
+        if (!node.registered) return bytes32(0);
+        return keccak256(abi.encode(node.capacity, node.kindMask, _pricesHash[operator]));
+    }
+
+    /// @notice Configuration hash and bonded stake of each of `operators`, for a proposal's snapshot.
+    function snapshotOf(address[] calldata operators_)
+        external
+        view
+        returns (bytes32[] memory configHashes, uint256[] memory stakes)
+    {
+        configHashes = new bytes32[](operators_.length);
+        stakes = new uint256[](operators_.length);
+        for (uint256 i = 0; i < operators_.length; ++i) {
+            configHashes[i] = configHashOf(operators_[i]);
+            stakes[i] = _nodes[operators_[i]].stake;
+        }
+    }
+
     /// @notice Sum of bonded and unbonding stake of all operators.
     function totalStaked() external view returns (uint256) {
         return _totalStaked;
@@ -319,13 +377,18 @@ contract NodeRegistry is AccessControl, ReentrancyGuard {
     function _setPrices(Node storage node, uint8[] calldata kinds, uint256[] calldata prices) private {
         if (kinds.length != prices.length) revert RegistryKindsPricesMismatch(kinds.length, prices.length);
         uint256 mask;
+        uint256[MAX_KINDS] memory all;
         for (uint256 i = 0; i < kinds.length; ++i) {
+            if (kinds[i] >= MAX_KINDS) revert RegistryInvalidKind(kinds[i]);
+            if (prices[i] > type(uint128).max) revert RegistryPriceTooLarge(kinds[i], prices[i]);
             uint256 bit = uint256(1) << kinds[i];
             if (mask & bit != 0) revert RegistryDuplicateKind(kinds[i]);
             mask |= bit;
             _prices[msg.sender][kinds[i]] = prices[i];
+            all[kinds[i]] = prices[i];
         }
         node.kindMask = mask;
+        _pricesHash[msg.sender] = keccak256(abi.encode(all));
         emit PricesSet(msg.sender, kinds, prices, mask);
     }
 
@@ -336,6 +399,7 @@ contract NodeRegistry is AccessControl, ReentrancyGuard {
             mask >>= 1;
         }
         node.kindMask = 0;
+        delete _pricesHash[msg.sender];
     }
 
     function _removeOperator(address operator) private {

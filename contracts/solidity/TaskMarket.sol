@@ -196,7 +196,7 @@ contract TaskMarket is ReentrancyGuardTransient {
 
     /// @param token_ The reward token.
     /// @param params_ Protocol parameters.
-    /// @param registry_ The node registry (this market must hold its SLASHER_ROLE).
+    /// @param registry_ The node registry (which names this market as its only slasher).
     /// @param treasury_ Receives protocol fees and slashed stake (the timelock).
     constructor(IERC20 token_, Params params_, NodeRegistry registry_, address treasury_) {
         if (address(token_) == address(0)) revert TaskMarketInvalidAddress(address(token_));

@@ -35,9 +35,10 @@ def test_reentrant_claim_from_a_token_hook_reverts(system: System, tmp_path: Pat
         return w3.eth.contract(address=address, abi=arts[name].abi)
 
     token = deploy("HookToken", boss.address, 10**9 * TOKEN)
-    params = deploy("Params", boss.address, ParamsConfig().as_tuple())
-    registry = deploy("NodeRegistry", token.address, params.address, boss.address)
+    params = deploy("Params", boss.address, 60, ParamsConfig().as_tuple())
+    registry = deploy("NodeRegistry", token.address, params.address)
     market = deploy("TaskMarket", token.address, params.address, registry.address, boss.address)
+    boss.transact(registry.functions.setMarket(market.address))
     attacker = deploy("ReentrantClaimer", market.address)
 
     boss.transact(token.functions.transfer(attacker.address, 10 * TOKEN))

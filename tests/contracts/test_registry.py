@@ -160,18 +160,48 @@ def test_deregister_moves_stake_to_unbonding(system: System) -> None:
     assert system.d.registry.functions.operators().call() == [system.address(2)]
 
 
-def test_slash_refused_without_role(system: System) -> None:
+def test_only_the_market_slashes(system: System) -> None:
+    """F8: the deployer kept nothing; operators and strangers cannot slash; the market is named for good."""
     _register(system)
-    role = keccak(text="SLASHER_ROLE")
-    for i in (0, 1, 3):  # the deployer kept no role; operators and strangers have none
-        with reverts("AccessControlUnauthorizedAccount", account=system.address(i), neededRole=role):
+    for i in (0, 1, 3):
+        with reverts("RegistryUnauthorizedSlasher", caller=system.address(i)):
             system.sender(i).transact(system.d.registry.functions.slash(system.address(1), 1, system.address(i)))
+    assert system.d.registry.functions.market().call() == system.d.market.address
+    for i in (0, 3):  # not even the deployer can name another market
+        with reverts("RegistryMarketAlreadySet", caller=system.address(i)):
+            system.sender(i).transact(system.d.registry.functions.setMarket(system.address(i)))
 
 
 def test_deployer_holds_no_admin_role(system: System) -> None:
     d, deployer = system.d, system.address(0)
-    assert not d.registry.functions.hasRole(b"\0" * 32, deployer).call()
-    assert d.registry.functions.hasRole(b"\0" * 32, d.timelock.address).call()
     assert not d.timelock.functions.hasRole(b"\0" * 32, deployer).call()
     assert d.timelock.functions.hasRole(keccak(text="PROPOSER_ROLE"), d.governor.address).call()
     assert not d.timelock.functions.hasRole(keccak(text="PROPOSER_ROLE"), deployer).call()
+
+
+def test_config_hash_follows_every_change(system: System) -> None:
+    """The registry's configuration hash equals contracts.codec's for what a proposal would list,
+    after registration, a capacity change and a price change; zero once deregistered."""
+    from contracts import codec
+
+    r = system.d.registry.functions
+    _register(system, capacity=4)
+    me = system.address(1)
+
+    def expected(capacity: int, prices: dict[int, int]) -> bytes:
+        row = [prices.get(k, 0) for k in range(codec.NUM_PRICE_KINDS)]
+        return codec.config_hash(capacity, sum(1 << k for k in prices), row)
+
+    assert r.configHashOf(me).call() == expected(4, {1: TOKEN, 4: TOKEN // 2})
+    system.sender(1).transact(r.setCapacity(9))
+    assert r.configHashOf(me).call() == expected(9, {1: TOKEN, 4: TOKEN // 2})
+    system.sender(1).transact(r.setPrices([2, 15], [7, 8]))
+    assert r.configHashOf(me).call() == expected(9, {2: 7, 15: 8})
+    hashes, stakes = r.snapshotOf([me, system.address(4)]).call()
+    assert hashes == [expected(9, {2: 7, 15: 8}), b"\0" * 32] and stakes == [2_000 * TOKEN, 0]
+    with reverts("RegistryInvalidKind", kind=16):
+        system.sender(1).transact(r.setPrices([16], [1]))
+    with reverts("RegistryPriceTooLarge", kind=2, price=2**128):
+        system.sender(1).transact(r.setPrices([2], [2**128]))
+    system.sender(1).transact(r.deregister())
+    assert r.configHashOf(me).call() == b"\0" * 32

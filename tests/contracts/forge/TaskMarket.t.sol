@@ -144,6 +144,7 @@ contract TaskMarketTest is CheatTest {
         token = new NashToken("Nash", "NASH", address(this), 1e27);
         params = new Params(
             address(this),
+            60,
             Params.Init({
                 minStake: 1000e18,
                 unbondingDelay: 3600,
@@ -154,12 +155,14 @@ contract TaskMarketTest is CheatTest {
                 slashBps: 1000,
                 protocolFeeBps: 100,
                 proposerBond: 100e18,
-                challengeRewardBps: 5000
+                challengeRewardBps: 5000,
+                slashCapBps: 5000,
+                maxTasksPerRound: 1000
             })
         );
-        registry = new NodeRegistry(token, params, address(this));
+        registry = new NodeRegistry(token, params);
         market = new TaskMarket(token, params, registry, treasury);
-        registry.grantRole(registry.SLASHER_ROLE(), address(market));
+        registry.setMarket(address(market));
         address[] memory ops = new address[](3);
         uint8[] memory kinds = new uint8[](1);
         uint256[] memory prices = new uint256[](1);

@@ -1,0 +1,793 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.27;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {AllocationCheck} from "./AllocationCheck.sol";
+import {ITaskMarket} from "./ITaskMarket.sol";
+import {MarketCodec} from "./MarketCodec.sol";
+import {NodeRegistry} from "./NodeRegistry.sol";
+import {Params} from "./Params.sol";
+
+/// @title TaskMarketV2
+/// @notice Protocol v2's task market (docs/protocol-v2.md). A task is one storage slot (its
+/// head, which commits to its fields) plus two status bits; a round stores Merkle roots of its
+/// task and node leaves; challenges prove leaves against them; settlement reads the round's
+/// leaves and revealed vectors from calldata. Every loop is bounded by `maxTasksPerRound` or
+/// the registry's `MAX_OPERATORS`.
+contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    /// @notice Longest time from submission to deadline; bounds how long a task can stay open.
+    uint256 public constant MAX_LIFETIME = 30 days;
+    /// @notice Largest kind id (kinds are 1 … MAX_KIND; 0 is never a kind).
+    uint8 public constant MAX_KIND = 15;
+    /// @notice Largest redundancy of a task.
+    uint8 public constant MAX_REDUNDANCY = 15;
+
+    uint256 private constant _BPS = 10_000;
+    uint256 private constant _OPEN = 1;
+    uint256 private constant _ALLOCATED = 2;
+    uint256 private constant _CLOSED = 3;
+    // Bit 0 of every 2-bit status field.
+    uint256 private constant _LOW_BITS = 0x5555555555555555555555555555555555555555555555555555555555555555;
+
+    struct ChallengeCommit {
+        bytes32 commitment;
+        uint256 blockNumber;
+    }
+
+    // Per-call scratch of `settle`, kept in memory to stay clear of stack limits.
+    struct Tally {
+        uint256 round;
+        uint256 fee;
+        uint256 settled;
+        uint256 paid;
+        uint256 treasury;
+        uint256 statusWord;
+        uint256 statusValue;
+        bool[] valid;
+        uint256[] next;
+        uint256[] bad;
+        uint256[] earned;
+    }
+
+    IERC20 private immutable _token;
+    Params private immutable _params;
+    NodeRegistry private immutable _registry;
+    address private immutable _treasury;
+
+    uint256 private _nextTaskId = 1;
+    uint256 private _currentRound = 1;
+    uint256 private _scanFrom = 1;
+    uint256 private _escrowed;
+    uint256 private _bonds;
+    uint256 private _unclaimed;
+
+    mapping(uint256 id => bytes32) private _heads;
+    mapping(uint256 word => uint256) private _status;
+    mapping(uint256 round => Round) private _rounds;
+    mapping(uint256 round => mapping(address node => bytes32)) private _commitments;
+    mapping(uint256 round => mapping(address node => bytes32)) private _reveals;
+    mapping(uint256 round => mapping(address challenger => ChallengeCommit)) private _challengeCommits;
+    mapping(address account => uint256) private _credits;
+
+    /// @param token_ The reward token.
+    /// @param params_ Protocol parameters.
+    /// @param registry_ The node registry (which names this market as its only slasher).
+    /// @param treasury_ Receives fees, slashed stake and forfeited bonds (the timelock).
+    constructor(IERC20 token_, Params params_, NodeRegistry registry_, address treasury_) {
+        if (address(token_) == address(0)) revert MarketInvalidAddress(address(token_));
+        if (address(params_) == address(0)) revert MarketInvalidAddress(address(params_));
+        if (address(registry_) == address(0)) revert MarketInvalidAddress(address(registry_));
+        if (treasury_ == address(0)) revert MarketInvalidAddress(treasury_);
+        _token = token_;
+        _params = params_;
+        _registry = registry_;
+        _treasury = treasury_;
+    }
+
+    // ------------------------------------------------------------------- tasks
+
+    /// @inheritdoc ITaskMarket
+    function submit(TaskInput[] calldata inputs) external nonReentrant returns (uint256 firstId) {
+        firstId = _nextTaskId;
+        uint256 id = firstId;
+        uint256 total;
+        uint256 word = id >> 7;
+        uint256 value = _status[word];
+        uint8 defaultRedundancy = uint8(_params.defaultRedundancy());
+        for (uint256 j = 0; j < inputs.length; ++j) {
+            MarketCodec.TaskRecord memory r = _record(inputs[j], defaultRedundancy);
+            bytes32 head = MarketCodec.head0(r);
+            _heads[id] = head;
+            if (id >> 7 != word) {
+                _status[word] = value;
+                word = id >> 7;
+                value = _status[word];
+            }
+            value |= _OPEN << ((id & 127) << 1);
+            emit TaskSubmitted(id, r, inputs[j].spec, head);
+            total += r.reward;
+            ++id;
+        }
+        _status[word] = value;
+        _nextTaskId = id;
+        _escrowed += total;
+        _token.safeTransferFrom(msg.sender, address(this), total);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function expire(uint256 id, MarketCodec.TaskRecord calldata record) external nonReentrant {
+        _checkOpenRecord(id, record);
+        if (block.timestamp <= record.deadline) revert MarketNotExpired(id, record.deadline, block.timestamp);
+        _refund(id, record, Transition.Expired);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function cancel(uint256 id, MarketCodec.TaskRecord calldata record) external nonReentrant {
+        _checkOpenRecord(id, record);
+        if (msg.sender != record.requester) revert MarketNotRequester(id, msg.sender);
+        _refund(id, record, Transition.Cancelled);
+    }
+
+    // ------------------------------------------------------------------ rounds
+
+    /// @inheritdoc ITaskMarket
+    function propose(uint256 round, Proposal calldata p) external nonReentrant {
+        if (round != _currentRound) revert MarketWrongRound(round, _currentRound);
+        Round storage rd = _rounds[round];
+        if (rd.state != RoundState.None) revert MarketRoundState(round, rd.state);
+        uint256 closes = block.timestamp + _params.challengeWindow();
+        (bool[] memory eligible, bytes32 nodesHash) = _snapshot(p.nodes);
+        uint32[] memory loads = new uint32[](p.nodes.length);
+        (bytes32 taskRoot, bytes32 allocatedHash, uint256 from) = _checkTasks(p, eligible, loads, closes);
+        bytes32 nodeRoot = _checkLoads(p, eligible, loads);
+        uint256 bond = _params.proposerBond();
+        rd.proposer = msg.sender;
+        rd.state = RoundState.Proposed;
+        rd.proposedAt = uint64(block.timestamp);
+        rd.challengeCloses = uint64(closes);
+        rd.bond = uint128(bond);
+        rd.scanFrom = uint64(from);
+        rd.taskLimit = p.taskLimit;
+        rd.taskCount = uint32(p.tasks.length);
+        rd.nodeCount = uint32(p.nodes.length);
+        rd.taskRoot = taskRoot;
+        rd.nodeRoot = nodeRoot;
+        rd.lambdasHash = keccak256(abi.encode(p.lambdas));
+        rd.allocatedHash = allocatedHash;
+        rd.nodesHash = nodesHash;
+        // Every open task below the first listed one was allocated or closed earlier.
+        _scanFrom = p.tasks.length > 0 ? p.tasks[0].id : p.taskLimit;
+        _bonds += bond;
+        // The proposal as sent (abi.encode(round, p)), so that clients read it from the log alone.
+        emit AllocationProposed(round, msg.sender, bond, uint64(closes), msg.data[4:]);
+        if (bond > 0) _token.safeTransferFrom(msg.sender, address(this), bond);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function commitChallenge(uint256 round, bytes32 commitment) external {
+        Round storage rd = _proposed(round);
+        if (block.timestamp >= rd.challengeCloses) {
+            revert MarketChallengeWindow(round, rd.challengeCloses, block.timestamp);
+        }
+        _challengeCommits[round][msg.sender] = ChallengeCommit(commitment, block.number);
+        emit ChallengeCommitted(round, msg.sender, commitment);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function challenge(uint256 round, Move calldata move, bytes32 salt) external nonReentrant {
+        Round storage rd = _proposed(round);
+        if (block.timestamp >= rd.challengeCloses) {
+            revert MarketChallengeWindow(round, rd.challengeCloses, block.timestamp);
+        }
+        ChallengeCommit storage cc = _challengeCommits[round][msg.sender];
+        // The commitment covers this call's arguments, abi.encode(round, move, salt), and its sender:
+        // a copy of the transaction from the mempool has no earlier commitment of its own sender.
+        if (
+            cc.blockNumber == 0 || cc.blockNumber >= block.number
+                || cc.commitment != MarketCodec.challengeCommitment(msg.sender, keccak256(msg.data[4:]))
+        ) revert MarketNoChallengeCommitment(round, msg.sender);
+        salt; // hides the move until it is revealed; covered by the hash above
+        AllocationCheck.Verdict verdict = _judge(rd, move);
+        if (verdict == AllocationCheck.Verdict.ProofMismatch) revert MarketProofMismatch(round);
+        if (verdict == AllocationCheck.Verdict.Refused) revert MarketChallengeFailed(round, move.kind);
+        rd.state = RoundState.Voided;
+        ++_currentRound;
+        uint256 bond = rd.bond;
+        _bonds -= bond;
+        uint256 reward = (bond * _params.challengeRewardBps()) / _BPS;
+        _credit(msg.sender, reward);
+        _credit(_treasury, bond - reward);
+        emit AllocationChallenged(round, msg.sender, move.kind, reward);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function finalize(uint256 round, uint256[] calldata allocatedIds) external nonReentrant {
+        Round storage rd = _proposed(round);
+        if (block.timestamp < rd.challengeCloses) {
+            revert MarketChallengeWindow(round, rd.challengeCloses, block.timestamp);
+        }
+        bytes32 h;
+        uint256 word = type(uint256).max;
+        uint256 value;
+        for (uint256 j = 0; j < allocatedIds.length; ++j) {
+            uint256 id = allocatedIds[j];
+            h = keccak256(abi.encode(h, id));
+            if (id >> 7 != word) {
+                if (word != type(uint256).max) _status[word] = value;
+                word = id >> 7;
+                value = _status[word];
+            }
+            uint256 shift = (id & 127) << 1;
+            // A task whose status changed is skipped, so no status change can block finalize.
+            if ((value >> shift) & 3 == _OPEN) value = (value & ~(3 << shift)) | (_ALLOCATED << shift);
+        }
+        if (word != type(uint256).max) _status[word] = value;
+        if (h != rd.allocatedHash) revert MarketAllocatedMismatch(round);
+        uint64 commitDeadline = uint64(block.timestamp + _params.commitWindow());
+        uint64 revealDeadline = uint64(commitDeadline + _params.revealWindow());
+        rd.state = RoundState.Finalized;
+        rd.commitDeadline = commitDeadline;
+        rd.revealDeadline = revealDeadline;
+        ++_currentRound;
+        uint256 bond = rd.bond;
+        _bonds -= bond;
+        _credit(rd.proposer, bond);
+        emit AllocationFinalized(round, commitDeadline, revealDeadline);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function abandon(uint256 round) external nonReentrant {
+        Round storage rd = _proposed(round);
+        uint256 opensAt = uint256(rd.challengeCloses) + _params.commitWindow();
+        if (block.timestamp <= opensAt) revert MarketAbandonTooEarly(round, opensAt, block.timestamp);
+        rd.state = RoundState.Voided;
+        ++_currentRound;
+        uint256 bond = rd.bond;
+        _bonds -= bond;
+        _credit(_treasury, bond);
+        emit AllocationAbandoned(round, msg.sender, bond);
+    }
+
+    // ----------------------------------------------------------- commit, reveal
+
+    /// @inheritdoc ITaskMarket
+    function commit(uint256 round, bytes32 commitment) external {
+        Round storage rd = _finalized(round);
+        if (block.timestamp > rd.commitDeadline) revert MarketCommitClosed(round, rd.commitDeadline, block.timestamp);
+        if (_commitments[round][msg.sender] != bytes32(0)) revert MarketAlreadyCommitted(round, msg.sender);
+        _commitments[round][msg.sender] = commitment;
+        emit ResultsCommitted(round, msg.sender, commitment);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function reveal(uint256 round, bytes32 secret, bytes32[] calldata results, bytes calldata payloads) external {
+        Round storage rd = _finalized(round);
+        if (block.timestamp <= rd.commitDeadline || block.timestamp > rd.revealDeadline) {
+            revert MarketRevealWindow(round, rd.commitDeadline, rd.revealDeadline, block.timestamp);
+        }
+        if (_reveals[round][msg.sender] != bytes32(0)) revert MarketAlreadyRevealed(round, msg.sender);
+        bytes32 c = _commitments[round][msg.sender];
+        if (c == bytes32(0) || c != MarketCodec.roundCommitment(secret, msg.sender, round, results)) {
+            revert MarketRevealMismatch(round, msg.sender);
+        }
+        _reveals[round][msg.sender] = MarketCodec.revealDigest(results);
+        emit ResultsRevealed(round, msg.sender, results, payloads);
+    }
+
+    // ------------------------------------------------------------------- settle
+
+    /// @inheritdoc ITaskMarket
+    function settle(
+        uint256 round,
+        TaskLeaf[] calldata tasks,
+        address[] calldata nodes,
+        bytes32[][] calldata results,
+        uint256[16] calldata lambdas
+    ) external nonReentrant {
+        Round storage rd = _finalized(round);
+        if (block.timestamp <= rd.revealDeadline) revert MarketSettleTooEarly(round, rd.revealDeadline, block.timestamp);
+        _checkSettleInputs(rd, round, tasks, nodes, results, lambdas);
+        Tally memory t = _tally(round, tasks, nodes, results);
+        for (uint256 j = 0; j < tasks.length; ++j) {
+            _settleTask(t, tasks[j], results, lambdas);
+        }
+        if (t.statusWord != type(uint256).max) _status[t.statusWord] = t.statusValue;
+        rd.state = RoundState.Settled;
+        _payNodes(t, nodes);
+        if (t.treasury > 0) _credit(_treasury, t.treasury);
+        emit RoundSettled(round, t.settled, t.paid);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function claim() external nonReentrant returns (uint256) {
+        return _claim(msg.sender);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function claimFor(address account) external nonReentrant returns (uint256) {
+        return _claim(account);
+    }
+
+    function _claim(address account) private returns (uint256 amount) {
+        amount = _credits[account];
+        if (amount == 0) revert MarketNothingToClaim(account);
+        _credits[account] = 0;
+        _unclaimed -= amount;
+        emit Claimed(account, amount);
+        _token.safeTransfer(account, amount);
+    }
+
+    // -------------------------------------------------------------------- views
+
+    /// @notice The judge's verdict on `move` against the proposal of `round`, without sending it:
+    /// 0 valid, 1 a proof or the prices do not match the round, 2 refused.
+    function checkMove(uint256 round, Move calldata move) external view returns (AllocationCheck.Verdict) {
+        return _judge(_rounds[round], move);
+    }
+
+    /// @notice The head of task `id` (zero when unknown).
+    function headOf(uint256 id) external view returns (bytes32) {
+        return _heads[id];
+    }
+
+    /// @notice Status of task `id`: 0 none, 1 open, 2 allocated, 3 closed.
+    function statusOf(uint256 id) public view returns (uint256) {
+        return (_status[id >> 7] >> ((id & 127) << 1)) & 3;
+    }
+
+    /// @notice What is stored of `round`.
+    function roundOf(uint256 round) external view returns (Round memory) {
+        return _rounds[round];
+    }
+
+    /// @notice The round that may be proposed next (the pending one while it is proposed).
+    function currentRound() external view returns (uint256) {
+        return _currentRound;
+    }
+
+    /// @notice The id the next submitted task gets.
+    function nextTaskId() external view returns (uint256) {
+        return _nextTaskId;
+    }
+
+    /// @notice The lowest id a proposal must start its scan from: no task below it is open.
+    function scanFrom() external view returns (uint256) {
+        return _scanFrom;
+    }
+
+    /// @notice Claimable credit of `account`.
+    function creditOf(address account) external view returns (uint256) {
+        return _credits[account];
+    }
+
+    /// @notice `node`'s result commitment of `round` (zero when none).
+    function commitmentOf(uint256 round, address node) external view returns (bytes32) {
+        return _commitments[round][node];
+    }
+
+    /// @notice `node`'s reveal digest of `round` (zero when it has not revealed).
+    function revealOf(uint256 round, address node) external view returns (bytes32) {
+        return _reveals[round][node];
+    }
+
+    /// @notice Rewards held for open and allocated tasks.
+    function escrowed() external view returns (uint256) {
+        return _escrowed;
+    }
+
+    /// @notice Bonds held for pending proposals.
+    function bonds() external view returns (uint256) {
+        return _bonds;
+    }
+
+    /// @notice Credited and not yet claimed.
+    function unclaimed() external view returns (uint256) {
+        return _unclaimed;
+    }
+
+    /// @notice The reward token.
+    function token() external view returns (IERC20) {
+        return _token;
+    }
+
+    /// @notice The parameters contract.
+    function params() external view returns (Params) {
+        return _params;
+    }
+
+    /// @notice The node registry.
+    function registry() external view returns (NodeRegistry) {
+        return _registry;
+    }
+
+    /// @notice Where fees, slashed stake and forfeited bonds go.
+    function treasury() external view returns (address) {
+        return _treasury;
+    }
+
+    function _judge(Round storage rd, Move calldata move) private view returns (AllocationCheck.Verdict) {
+        return AllocationCheck.judge(
+            AllocationCheck.Roots(
+                rd.taskRoot, rd.taskCount, rd.nodeRoot, rd.nodeCount, rd.lambdasHash, rd.challengeCloses
+            ),
+            move
+        );
+    }
+
+    // ------------------------------------------------------------ internal: tasks
+
+    function _record(TaskInput calldata x, uint8 defaultRedundancy)
+        private
+        view
+        returns (MarketCodec.TaskRecord memory r)
+    {
+        if (x.kind == 0 || x.kind > MAX_KIND) revert MarketInvalidKind(x.kind);
+        if (x.reward == 0) revert MarketZeroReward();
+        uint8 k = x.redundancy == 0 ? defaultRedundancy : x.redundancy;
+        uint8 minK = x.minRedundancy == 0 ? 1 : x.minRedundancy;
+        if (k > MAX_REDUNDANCY || minK > k) revert MarketInvalidRedundancy(k, minK);
+        if (x.deadline <= block.timestamp || x.deadline > block.timestamp + MAX_LIFETIME) {
+            revert MarketInvalidDeadline(x.deadline, block.timestamp, block.timestamp + MAX_LIFETIME);
+        }
+        r = MarketCodec.TaskRecord(msg.sender, x.specHash, x.kind, x.reward, k, minK, x.deadline);
+    }
+
+    function _checkOpenRecord(uint256 id, MarketCodec.TaskRecord calldata record) private view {
+        if (statusOf(id) != _OPEN) revert MarketTaskNotOpenOrUnknown(id);
+        if (MarketCodec.head0(record) != _heads[id]) revert MarketRecordMismatch(id);
+        Round storage pending = _rounds[_currentRound];
+        if (pending.state == RoundState.Proposed && id >= pending.scanFrom && id < pending.taskLimit) {
+            revert MarketTaskInPendingRound(id, _currentRound);
+        }
+    }
+
+    function _refund(uint256 id, MarketCodec.TaskRecord calldata record, Transition kind) private {
+        uint256 word = id >> 7;
+        uint256 shift = (id & 127) << 1;
+        _status[word] = (_status[word] & ~(3 << shift)) | (_CLOSED << shift);
+        _escrowed -= record.reward;
+        _credit(record.requester, record.reward);
+        bytes memory data = abi.encode(uint256(record.reward));
+        bytes32 head = MarketCodec.extendHead(_heads[id], uint8(kind), data);
+        _heads[id] = head;
+        emit TaskTransition(id, kind, data, head);
+    }
+
+    function _credit(address account, uint256 amount) private {
+        if (amount == 0) return;
+        _credits[account] += amount;
+        _unclaimed += amount;
+        emit Credited(account, amount);
+    }
+
+    // --------------------------------------------------------- internal: propose
+
+    /// @dev The node list must be every registered node, ascending, each entry equal to the
+    /// registry's configuration; eligibility (stake ≥ minimum) is read here, once.
+    function _snapshot(MarketCodec.NodeEntry[] calldata nodes)
+        private
+        view
+        returns (bool[] memory eligible, bytes32 nodesHash)
+    {
+        uint256 n = nodes.length;
+        uint256 registered = _registry.operatorCount();
+        if (n != registered) revert MarketBadNodeList(n < registered ? n : registered, address(0));
+        address[] memory addrs = new address[](n);
+        for (uint256 i = 0; i < n; ++i) {
+            addrs[i] = nodes[i].node;
+            if (i > 0 && addrs[i] <= addrs[i - 1]) revert MarketBadNodeList(i, addrs[i]);
+        }
+        (bytes32[] memory hashes, uint256[] memory stakes) = _registry.snapshotOf(addrs);
+        uint256 minStake = _params.minStake();
+        eligible = new bool[](n);
+        for (uint256 i = 0; i < n; ++i) {
+            if (hashes[i] == bytes32(0)) revert MarketBadNodeList(i, addrs[i]);
+            MarketCodec.NodeEntry calldata e = nodes[i];
+            if (hashes[i] != MarketCodec.configHash(e.capacity, e.kindMask, e.prices)) {
+                revert MarketStaleNodeEntry(addrs[i]);
+            }
+            eligible[i] = stakes[i] >= minStake;
+        }
+        nodesHash = keccak256(abi.encode(addrs));
+    }
+
+    // Scan state of `_checkTasks`, in memory to stay clear of stack limits.
+    struct Scan {
+        uint256 from;
+        uint256 limit;
+        uint256 closes;
+        uint256 word;
+        uint256 listed;
+        uint256 previous;
+        bytes32 allocatedHash;
+    }
+
+    /// @dev Checks every listed task and that the list holds every open task of
+    /// [scanFrom, taskLimit): each listed one must be open, and per status word the open tasks
+    /// of the range must number exactly the listed ones in that word.
+    function _checkTasks(Proposal calldata p, bool[] memory eligible, uint32[] memory loads, uint256 closes)
+        private
+        view
+        returns (bytes32 taskRoot, bytes32 allocatedHash, uint256 from)
+    {
+        uint256 m = p.tasks.length;
+        uint256 max = _params.maxTasksPerRound();
+        if (m > max) revert MarketTooManyTasks(m, max);
+        uint256 next = _nextTaskId;
+        Scan memory sc = Scan(_scanFrom, p.taskLimit, closes, _scanFrom >> 7, 0, _scanFrom - 1, bytes32(0));
+        if (sc.limit > next || sc.limit < sc.from || (sc.limit < next && m < max)) {
+            revert MarketBadTaskLimit(sc.limit, next, m);
+        }
+        bytes32[] memory leaves = new bytes32[](m);
+        for (uint256 j = 0; j < m; ++j) {
+            leaves[j] = _checkTask(p, p.tasks[j], sc, eligible, loads);
+        }
+        if (sc.limit > sc.from) {
+            uint256 lastWord = (sc.limit - 1) >> 7;
+            while (sc.word <= lastWord) {
+                _checkWord(sc.word, sc.listed, sc.from, sc.limit);
+                ++sc.word;
+                sc.listed = 0;
+            }
+        }
+        return (MarketCodec.merkleRoot(leaves), sc.allocatedHash, sc.from);
+    }
+
+    function _checkTask(
+        Proposal calldata p,
+        TaskLeaf calldata t,
+        Scan memory sc,
+        bool[] memory eligible,
+        uint32[] memory loads
+    ) private view returns (bytes32) {
+        uint256 id = t.id;
+        if (id <= sc.previous || id >= sc.limit) revert MarketUnsortedTask(sc.previous, id);
+        while (id >> 7 != sc.word) {
+            _checkWord(sc.word, sc.listed, sc.from, sc.limit);
+            ++sc.word;
+            sc.listed = 0;
+        }
+        if (statusOf(id) != _OPEN) revert MarketTaskNotOpen(id);
+        ++sc.listed;
+        if (MarketCodec.head0(t.record) != _heads[id]) revert MarketRecordMismatch(id);
+        uint256 n = _checkTaskNodes(p, t, eligible, loads, sc.closes);
+        if (n > 0 && n >= t.record.minRedundancy) sc.allocatedHash = keccak256(abi.encode(sc.allocatedHash, id));
+        sc.previous = id;
+        return MarketCodec.taskLeaf(id, t.record, t.nodes);
+    }
+
+    function _checkTaskNodes(
+        Proposal calldata p,
+        TaskLeaf calldata t,
+        bool[] memory eligible,
+        uint32[] memory loads,
+        uint256 closes
+    ) private pure returns (uint256 n) {
+        uint16[] calldata ns = t.nodes;
+        n = ns.length;
+        if (n == 0) return 0;
+        if (n > t.record.redundancy) revert MarketOverfull(t.id, n, t.record.redundancy);
+        if (t.record.deadline <= closes) revert MarketNotAllocatable(t.id, t.record.deadline, closes);
+        uint256 count = p.nodes.length;
+        uint256 last;
+        for (uint256 k = 0; k < n; ++k) {
+            uint256 ix = ns[k];
+            if (ix >= count || (k > 0 && ix <= last)) revert MarketBadNodeIndex(t.id, ix);
+            if (!eligible[ix] || !AllocationCheck.serves(p.nodes[ix], t.record.kind)) {
+                revert MarketIneligibleNode(t.id, p.nodes[ix].node);
+            }
+            ++loads[ix];
+            last = ix;
+        }
+    }
+
+    /// @dev Open tasks of [from, limit) in status word `word` must number `listed`.
+    function _checkWord(uint256 word, uint256 listed, uint256 from, uint256 limit) private view {
+        uint256 value = _status[word];
+        uint256 open = value & ~(value >> 1) & _LOW_BITS;
+        uint256 first = word << 7;
+        uint256 lo = from > first ? from - first : 0;
+        uint256 hi = limit - first >= 128 ? 128 : limit - first; // exclusive
+        // Keep the status fields lo … hi − 1.
+        uint256 mask = (hi == 128 ? type(uint256).max : (uint256(1) << (hi << 1)) - 1) & ~((uint256(1) << (lo << 1)) - 1);
+        uint256 count = _popcount(open & mask);
+        if (count != listed) revert MarketMissingTasks(word, count, listed);
+    }
+
+    function _popcount(uint256 x) private pure returns (uint256 c) {
+        // Only bit 0 of each field can be set: at most 128 iterations, usually a handful.
+        while (x != 0) {
+            x &= x - 1;
+            ++c;
+        }
+    }
+
+    function _checkLoads(Proposal calldata p, bool[] memory eligible, uint32[] memory loads)
+        private
+        pure
+        returns (bytes32)
+    {
+        uint256 n = p.nodes.length;
+        if (p.loads.length != n) revert MarketLengthMismatch(n, p.loads.length);
+        bytes32[] memory leaves = new bytes32[](n);
+        for (uint256 i = 0; i < n; ++i) {
+            MarketCodec.NodeEntry calldata e = p.nodes[i];
+            if (p.loads[i] != loads[i] || loads[i] > e.capacity) {
+                revert MarketBadLoad(e.node, p.loads[i], loads[i], e.capacity);
+            }
+            leaves[i] = MarketCodec.nodeLeaf(i, e, eligible[i], loads[i]);
+        }
+        return MarketCodec.merkleRoot(leaves);
+    }
+
+    // ---------------------------------------------------------- internal: settle
+
+    function _checkSettleInputs(
+        Round storage rd,
+        uint256 round,
+        TaskLeaf[] calldata tasks,
+        address[] calldata nodes,
+        bytes32[][] calldata results,
+        uint256[16] calldata lambdas
+    ) private view {
+        if (tasks.length != rd.taskCount) revert MarketLengthMismatch(rd.taskCount, tasks.length);
+        if (nodes.length != rd.nodeCount) revert MarketLengthMismatch(rd.nodeCount, nodes.length);
+        if (results.length != nodes.length) revert MarketLengthMismatch(nodes.length, results.length);
+        if (keccak256(abi.encode(lambdas)) != rd.lambdasHash) revert MarketProofMismatch(round);
+        if (keccak256(abi.encode(nodes)) != rd.nodesHash) revert MarketProofMismatch(round);
+        bytes32[] memory leaves = new bytes32[](tasks.length);
+        for (uint256 j = 0; j < tasks.length; ++j) {
+            leaves[j] = MarketCodec.taskLeaf(tasks[j].id, tasks[j].record, tasks[j].nodes);
+        }
+        if (MarketCodec.merkleRoot(leaves) != rd.taskRoot) revert MarketProofMismatch(round);
+    }
+
+    /// @dev Which revealed vectors count: revealed, matching the stored digest, and one digest per
+    /// allocated task of the node. Any other vector counts as silence.
+    function _tally(uint256 round, TaskLeaf[] calldata tasks, address[] calldata nodes, bytes32[][] calldata results)
+        private
+        view
+        returns (Tally memory t)
+    {
+        uint256 n = nodes.length;
+        t.round = round;
+        t.fee = _params.protocolFeeBps();
+        t.statusWord = type(uint256).max;
+        t.valid = new bool[](n);
+        t.next = new uint256[](n);
+        t.bad = new uint256[](n);
+        t.earned = new uint256[](n);
+        uint256[] memory expected = new uint256[](n);
+        for (uint256 j = 0; j < tasks.length; ++j) {
+            uint16[] calldata ns = tasks[j].nodes;
+            if (ns.length == 0 || ns.length < tasks[j].record.minRedundancy) continue;
+            for (uint256 k = 0; k < ns.length; ++k) {
+                ++expected[ns[k]];
+            }
+        }
+        for (uint256 i = 0; i < n; ++i) {
+            bytes32 stored = _reveals[round][nodes[i]];
+            t.valid[i] = stored != bytes32(0) && results[i].length == expected[i]
+                && MarketCodec.revealDigest(results[i]) == stored;
+        }
+    }
+
+    // One task's outcome in `settle`.
+    struct Outcome {
+        bytes32 winner;
+        uint256 winners;
+        uint256 price;
+        uint256 fee;
+        uint256 refund;
+    }
+
+    function _settleTask(Tally memory t, TaskLeaf calldata leaf, bytes32[][] calldata results, uint256[16] calldata lambdas)
+        private
+    {
+        uint16[] calldata ns = leaf.nodes;
+        if (ns.length == 0 || ns.length < leaf.record.minRedundancy) return; // not allocated: still open
+        bytes32[] memory votes = _votes(t, ns, results);
+        if (!_markClosed(t, leaf.id)) return;
+        Outcome memory o;
+        (o.winner, o.winners) = _majority(votes);
+        o.refund = leaf.record.reward;
+        if (o.winner != bytes32(0)) {
+            o.price = AllocationCheck.slotPrice(leaf.record, lambdas);
+            o.fee = (o.price * t.fee) / _BPS;
+            o.refund -= o.winners * o.price;
+            t.treasury += o.fee * o.winners;
+            ++t.paid;
+        }
+        _score(t, ns, votes, o);
+        ++t.settled;
+        _escrowed -= leaf.record.reward;
+        _credit(leaf.record.requester, o.refund);
+        bytes memory data = abi.encode(o.winner, o.winners, o.price, o.fee, o.refund);
+        bytes32 head = MarketCodec.extendHead(_heads[leaf.id], uint8(Transition.Settled), data);
+        _heads[leaf.id] = head;
+        emit TaskTransition(leaf.id, Transition.Settled, data, head);
+    }
+
+    /// @dev The digest each node of the task committed (zero for silence), advancing each node's
+    /// position in its vector.
+    function _votes(Tally memory t, uint16[] calldata ns, bytes32[][] calldata results)
+        private
+        pure
+        returns (bytes32[] memory votes)
+    {
+        votes = new bytes32[](ns.length);
+        for (uint256 k = 0; k < ns.length; ++k) {
+            uint256 ix = ns[k];
+            if (t.valid[ix]) votes[k] = results[ix][t.next[ix]];
+            ++t.next[ix];
+        }
+    }
+
+    /// @dev Winners earn the slot price less the fee; silent nodes always, and with a majority
+    /// every node outside it, count one bad result.
+    function _score(Tally memory t, uint16[] calldata ns, bytes32[] memory votes, Outcome memory o) private pure {
+        for (uint256 k = 0; k < ns.length; ++k) {
+            uint256 ix = ns[k];
+            if (o.winner != bytes32(0) && votes[k] == o.winner) t.earned[ix] += o.price - o.fee;
+            else if (votes[k] == bytes32(0) || o.winner != bytes32(0)) ++t.bad[ix];
+        }
+    }
+
+    /// @dev Allocated → closed, through the cached status word; false if the task is not allocated.
+    function _markClosed(Tally memory t, uint256 id) private returns (bool) {
+        uint256 word = id >> 7;
+        if (word != t.statusWord) {
+            if (t.statusWord != type(uint256).max) _status[t.statusWord] = t.statusValue;
+            t.statusWord = word;
+            t.statusValue = _status[word];
+        }
+        uint256 shift = (id & 127) << 1;
+        if ((t.statusValue >> shift) & 3 != _ALLOCATED) return false;
+        t.statusValue = (t.statusValue & ~(3 << shift)) | (_CLOSED << shift);
+        return true;
+    }
+
+    /// @dev The digest held by a strict majority (2c > n) of `votes`, zero when none; silence never wins.
+    function _majority(bytes32[] memory votes) private pure returns (bytes32 winner, uint256 count) {
+        uint256 n = votes.length;
+        for (uint256 a = 0; a < n; ++a) {
+            if (votes[a] == bytes32(0)) continue;
+            uint256 c;
+            for (uint256 b = 0; b < n; ++b) {
+                if (votes[b] == votes[a]) ++c;
+            }
+            if (2 * c > n) return (votes[a], c);
+        }
+        return (bytes32(0), 0);
+    }
+
+    function _payNodes(Tally memory t, address[] calldata nodes) private {
+        uint256 bps = _params.slashBps();
+        for (uint256 i = 0; i < nodes.length; ++i) {
+            _credit(nodes[i], t.earned[i]);
+            if (t.bad[i] == 0) continue;
+            uint256 share = t.bad[i] * bps;
+            if (share > _BPS) share = _BPS;
+            // The registry caps one slash at slashCapBps of the node's stake.
+            uint256 amount = (_registry.slashableOf(nodes[i]) * share) / _BPS;
+            uint256 taken = amount == 0 ? 0 : _registry.slash(nodes[i], amount, _treasury);
+            emit NodeSlashed(t.round, nodes[i], taken, t.bad[i]);
+        }
+    }
+
+    // ------------------------------------------------------------ internal: rounds
+
+    function _proposed(uint256 round) private view returns (Round storage rd) {
+        rd = _rounds[round];
+        if (rd.state != RoundState.Proposed) revert MarketRoundState(round, rd.state);
+    }
+
+    function _finalized(uint256 round) private view returns (Round storage rd) {
+        rd = _rounds[round];
+        if (rd.state != RoundState.Finalized) revert MarketRoundState(round, rd.state);
+    }
+}
