@@ -22,6 +22,7 @@ from contracts.kinds import TaskKind
 
 from . import adapters
 from .errors import WorkloadSpecError
+from .specs import spec_error
 
 if TYPE_CHECKING:
     from node.training.result import Verdict
@@ -91,12 +92,7 @@ class Workload:
                 return self._adapter.validate_json(data)
             return self._adapter.validate_python(data)
         except ValidationError as exc:
-            err = exc.errors()[0]
-            field = ".".join(str(p) for p in err["loc"]) or "(input)"
-            value = repr(err.get("input"))
-            value = value if len(value) <= 80 else value[:80] + "..."
-            message = str(err["msg"]).removeprefix("Value error, ")
-            raise WorkloadSpecError(self.kind, field, f"{message} (got {value})") from None
+            raise spec_error(self.kind, exc) from None
 
     def resources(self, spec: Any) -> Resources:
         return self.resources_for(spec)

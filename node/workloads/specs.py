@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import WorkloadSpecError
 
-__all__ = ["WorkloadSpec", "canonical_json", "parse"]
+__all__ = ["WorkloadSpec", "canonical_json", "parse", "spec_error"]
 
 S = TypeVar("S", bound="WorkloadSpec")
 
@@ -46,9 +46,14 @@ def parse(model: type[S], kind: str, data: Any) -> S:
             return model.model_validate_json(data)
         return model.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or "(input)"
-        value = repr(err.get("input"))
-        value = value if len(value) <= 80 else value[:80] + "..."
-        message = str(err["msg"]).removeprefix("Value error, ")
-        raise WorkloadSpecError(kind, field, f"{message} (got {value})") from None
+        raise spec_error(kind, exc) from None
+
+
+def spec_error(kind: str, exc: ValidationError) -> WorkloadSpecError:
+    """The first error of ``exc`` as a ``WorkloadSpecError`` naming its field and the value given."""
+    err = exc.errors()[0]
+    field = ".".join(str(p) for p in err["loc"]) or "(input)"
+    value = repr(err.get("input"))
+    value = value if len(value) <= 80 else value[:80] + "..."
+    message = str(err["msg"]).removeprefix("Value error, ")
+    return WorkloadSpecError(kind, field, f"{message} (got {value})")

@@ -79,3 +79,13 @@ def test_runners_share_one_signature(tmp_path: Path) -> None:
 def test_reading_the_registry_imports_no_torch() -> None:
     code = "import sys, node.workloads as w; w.get('training'); assert 'torch' not in sys.modules, 'torch'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("kind", ["training", "spiking"])
+def test_existing_kinds_run_and_verify_through_the_registry(kind: str, tmp_path: Path) -> None:
+    (sample,) = samples(kinds=(kind,))
+    w = get(kind)
+    spec = w.parse(sample.spec)
+    result = w.run(spec, tmp_path)
+    assert w.verify is not None
+    assert w.verify(spec, tmp_path, result).ok
