@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import tempfile
 import time
@@ -37,32 +38,48 @@ KEYS = (
 )
 
 
+def elo(win_rate: float) -> float | None:
+    """The Elo difference a win rate implies (draws as half); None at 0 % or 100 %."""
+    if not 0 < win_rate < 1:
+        return None
+    return 400 * math.log10(win_rate / (1 - win_rate))
+
+
 def alphazero(spec_data: dict[str, Any], games: int) -> tuple[list[str], dict[str, Any]]:
     spec = parse_alphazero_spec({**spec_data, "evaluation": {"games": 0}})
+    cpu0 = time.process_time()
     with tempfile.TemporaryDirectory(prefix="bench-az-") as workdir:
         result = run_alphazero(spec, Path(workdir))
         final = load_checkpoint(Path(workdir), read_manifest(Path(workdir))[-1])
     sims = spec.search.simulations
-    rows, out = [], {"alphazero_train_s": round(result.train_s, 1)}
+    rows: list[str] = []
+    train_cpu = time.process_time() - cpu0
+    out: dict[str, Any] = {"alphazero_train_s": round(result.train_s, 1), "alphazero_train_cpu_s": round(train_cpu, 1)}
     for mult in (1, 4):
         t0 = time.monotonic()
         record = evaluate_network(spec, final["model"], games, mult * sims)
+        diff = elo(record.win_rate)
         rows.append(
             f"alphazero ({sims} sims) vs pure MCTS ({mult * sims:>4} sims)  {record.wins:>3}W {record.draws:>3}D "
-            f"{record.losses:>3}L  win rate {record.win_rate:6.1%}  ({time.monotonic() - t0:.0f} s)"
+            f"{record.losses:>3}L  win rate {record.win_rate:6.1%}  Elo "
+            f"{'n/a' if diff is None else f'{diff:+.0f}'}  ({time.monotonic() - t0:.0f} s)"
         )
-        out["alphazero_win_rate_vs_mcts" if mult == 1 else "alphazero_win_rate_vs_mcts_4x"] = round(record.win_rate, 4)
+        suffix = "" if mult == 1 else "_4x"
+        out[f"alphazero_win_rate_vs_mcts{suffix}"] = round(record.win_rate, 4)
+        out[f"alphazero_elo_vs_mcts{suffix}"] = None if diff is None else round(diff)
     rows.insert(
         0,
         f"alphazero training: {spec.self_play_games} self-play games, {spec.train_steps} steps, "
-        f"{spec.network.channels}ch x {spec.network.blocks} blocks: {result.train_s:.0f} s",
+        f"{spec.network.channels}ch x {spec.network.blocks} blocks: {result.train_s:.0f} s "
+        f"({train_cpu:.0f} s CPU, one thread)",
     )
     out["alphazero_games"] = games
     return rows, out
 
 
 def qlearning() -> tuple[list[str], dict[str, Any]]:
-    rows, out = [], {}
+    rows: list[str] = []
+    out: dict[str, Any] = {}
     for algorithm in ("tabular", "dqn"):
         result = run_qlearning(parse_qlearning_spec({"algorithm": algorithm}))
         rows.append(
@@ -104,6 +121,9 @@ def main() -> None:
     # rate is reported separately so the two are not confused.
     for key in (
         "alphazero_win_rate_vs_mcts_4x",
+        "alphazero_elo_vs_mcts",
+        "alphazero_elo_vs_mcts_4x",
+        "alphazero_train_cpu_s",
         "alphazero_games",
         "tabular_success_rate",
         "random_success_rate",
