@@ -112,6 +112,12 @@ def verify_alphazero(
         net, opt = build(spec)
         if content_hash(snapshot(net, opt, 0, [])) != entries[0].sha256:
             reasons.append("checkpoint 0 is not the seeded initialisation")
+        # The optimiser's settings never change during a job: a checkpoint that carries other
+        # ones (a different learning rate, say) would steer a re-execution started from it.
+        groups = opt.state_dict()["param_groups"]
+        for i, payload in payloads.items():
+            if payload["optimizer"]["param_groups"] != groups:
+                reasons.append(f"checkpoint {i}: optimiser settings differ from the spec's")
         for i in picks:
             intervals.append((i - 1, i))
             net, opt = build(spec)

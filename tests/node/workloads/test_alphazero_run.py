@@ -121,6 +121,19 @@ def test_verifier_catches_a_faked_iteration(tiny: AlphaZeroSpec, tmp_path: Path)
     assert not verify_alphazero(tiny, tmp_path, wrong, sample=[1]).ok
 
 
+def test_verifier_catches_changed_optimiser_settings(tiny: AlphaZeroSpec, tmp_path: Path) -> None:
+    train(tiny, tmp_path)
+    entry = read_manifest(tmp_path)[2]
+    payload = torch.load(tmp_path / entry.file, weights_only=True)
+    payload["optimizer"]["param_groups"][0]["lr"] = 0.5
+    write_checkpoint(tmp_path, tiny.spec_hash(), 2, payload)
+    train(tiny, tmp_path)  # the node carries on from its doctored checkpoint
+    claim = run_alphazero(tiny, tmp_path)
+    verdict = verify_alphazero(tiny, tmp_path, claim, sample=[3])
+    assert not verdict.ok
+    assert any("checkpoint 2: optimiser settings differ" in r for r in verdict.reasons)
+
+
 def test_training_beats_the_untrained_start(tmp_path: Path) -> None:
     """A short real run: the trained network must win more against pure MCTS than its own
     seeded initialisation does, on the same opponents."""
