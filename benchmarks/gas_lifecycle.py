@@ -9,8 +9,9 @@ slashing is on the path); everyone claims. For v2 the proposal is the solver's, 
 ``challenge_gas_100`` is the gas of a successful challenge (commit + reveal of an ``Add``)
 against a wrong 100-task proposal.
 Node registration and staking are one-off and not counted. Prints a table per N; the
-last line is one JSON object ``{"gas_per_task_10", "gas_per_task_100", "gas_per_task_1000",
-"challenge_gas_100", "gas_per_task_10_v1", "gas_per_task_100_v1"}``.
+last line is one JSON object ``{"gas_per_task_10", "gas_per_task_100", "gas_per_task_500",
+"gas_per_task_1000", "challenge_gas_100", "gas_per_task_10_v1", "gas_per_task_100_v1"}``;
+``gas_per_task_1000`` is null while a 1,000-task round cannot be settled in one block.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def lifecycle_v2(n_tasks: int, *, challenge: bool = False) -> dict[str, tuple[in
     boss, proposer, settler, treasury = senders[0], senders[6], senders[7], senders[8]
     token_address, _ = boss.deploy(artifacts["NashToken"], "Nash", "NASH", boss.address, 10**9 * TOKEN)
     token = w3.eth.contract(address=token_address, abi=artifacts["NashToken"].abi)
-    params = ParamsConfig(max_tasks_per_round=max(1_000, n_tasks))
+    params = ParamsConfig(max_tasks_per_round=n_tasks)
     v2 = deploy_market_v2(boss, artifacts, token=token_address, treasury=treasury.address, params=params)
     market_, registry = v2["market"], v2["registry"]
     m = MarketV2(w3, market_, registry, v2["params"], from_block=int(w3.eth.block_number))
@@ -144,7 +145,9 @@ def lifecycle_v2(n_tasks: int, *, challenge: bool = False) -> dict[str, tuple[in
     rec("approve (requester, once)", boss.transact(token.functions.approve(market_.address, reward * n_tasks)))
     inputs = [TaskInput(b'{"task": %d}' % i, 1, reward, deadline, REDUNDANCY) for i in range(n_tasks)]
     first = int(market_.functions.nextTaskId().call())
-    rec("submit (batch)", boss.transact(market_.functions.submit([x.as_tuple() for x in inputs])))
+    for start in range(0, n_tasks, 250):  # a block holds about 850 submissions
+        batch = [x.as_tuple() for x in inputs[start : start + 250]]
+        rec("submit (batches of 250)", boss.transact(market_.functions.submit(batch)))
     rec("approve (proposer bond)", proposer.transact(token.functions.approve(market_.address, params.proposer_bond)))
     proposal = m.build_proposal()
     if challenge:
@@ -192,8 +195,12 @@ def _table(title: str, n: int, steps: dict[str, tuple[int, int]]) -> int:
 
 def main() -> None:
     summary: dict[str, int] = {}
-    for n in (10, 100, 1000):
+    for n in (10, 100, 500):
         summary[f"gas_per_task_{n}"] = _table("v2", n, lifecycle_v2(n)) // n
+    # A 1,000-task round does not fit: its settlement (about 35k gas a task) exceeds a 30M-gas block,
+    # which is why max_tasks_per_round is bounded at 800. Not measured rather than made up.
+    summary["gas_per_task_1000"] = None  # type: ignore[assignment]
+    print("\nv2: 1,000 tasks per round: not measured (settlement would exceed a 30M-gas block; max 800)")
     summary["challenge_gas_100"] = _table("v2 challenge", 100, lifecycle_v2(100, challenge=True))
     for n in (10, 100):
         summary[f"gas_per_task_{n}_v1"] = _table("v1", n, lifecycle(n)) // n

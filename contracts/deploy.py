@@ -40,7 +40,7 @@ class ParamsConfig(BaseModel):
     proposer_bond: int = Field(100 * TOKEN, ge=0)
     challenge_reward_bps: int = Field(5_000, ge=0, le=9_000)
     slash_cap_bps: int = Field(5_000, ge=0, le=10_000)
-    max_tasks_per_round: int = Field(1_000, ge=1, le=2_000)
+    max_tasks_per_round: int = Field(500, ge=1, le=800)
     #: Smallest window governance may ever set, fixed at deployment. Default: the smallest of the
     #: three windows, at most 60 s; so a devnet with 5 s windows keeps seconds, a public chain minutes.
     window_floor: int | None = Field(None, ge=1, le=7 * 86_400)

@@ -130,9 +130,9 @@ contract Params {
         // Below 100 %, so that challenging one's own proposal costs the proposer.
         if (key == Key.ChallengeRewardBps) return (0, 9_000);
         if (key == Key.SlashCapBps) return (0, 10_000);
-        // MaxTasksPerRound: a proposal and its settlement carry every task of the round, and must
-        // fit one block.
-        return (1, 2_000);
+        // MaxTasksPerRound: a proposal and its settlement carry every task of the round, and each
+        // must fit one 30M-gas block (settlement measured at about 35k gas a task).
+        return (1, 800);
     }
 
     /// @notice Minimum stake, in token base units, for a node to be active.

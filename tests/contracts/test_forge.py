@@ -33,5 +33,8 @@ def test_forge_fuzz_and_invariants() -> None:
             assert kind["Fuzz"]["runs"] >= 1000, (name, kind)
         if name.startswith("invariant"):
             assert kind["Invariant"]["runs"] >= 64 and kind["Invariant"]["calls"] >= 64 * 32, (name, kind)
+        if name.startswith("invariant_v2"):  # protocol v2: at least 256 runs of depth 500
+            assert kind["Invariant"]["runs"] >= 256 and kind["Invariant"]["calls"] >= 256 * 500, (name, kind)
     assert sum(n.startswith("testFuzz") for n in results) >= 2
     assert any(n.startswith("invariant") for n in results)
+    assert any(n.startswith("invariant_v2") for n in results)

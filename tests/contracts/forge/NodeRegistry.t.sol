@@ -102,7 +102,7 @@ contract NodeRegistryTest is CheatTest {
                 proposerBond: 100e18,
                 challengeRewardBps: 5000,
                 slashCapBps: 5000,
-                maxTasksPerRound: 1000
+                maxTasksPerRound: 500
             })
         );
         registry = new NodeRegistry(token, params);

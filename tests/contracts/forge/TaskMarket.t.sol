@@ -157,7 +157,7 @@ contract TaskMarketTest is CheatTest {
                 proposerBond: 100e18,
                 challengeRewardBps: 5000,
                 slashCapBps: 5000,
-                maxTasksPerRound: 1000
+                maxTasksPerRound: 500
             })
         );
         registry = new NodeRegistry(token, params);
