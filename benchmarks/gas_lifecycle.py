@@ -35,6 +35,7 @@ from contracts import (  # noqa: E402
     advance_time,
     compile_contracts,
     deploy,
+    mine,
 )
 from contracts.deploy import ParamsConfig, deploy_market_v2  # noqa: E402
 from contracts.market import batch_commitment, item_commitment, market  # noqa: E402
@@ -158,6 +159,7 @@ def lifecycle_v2(n_tasks: int, *, challenge: bool = False) -> dict[str, tuple[in
         move = move_args(wrong, MoveKind.ADD, node=nodes[0].address, task=first)
         salt = b"\x05" * 32
         rec("commitChallenge", m.commit_challenge(settler, wrong.round, move, salt))
+        mine(w3, 1)  # the challenge is taken only in a later block than its commitment
         rec("challenge (Add, proofs)", m.challenge(settler, wrong.round, move, salt))
         return steps
     rec("propose", proposer.transact(market_.functions.propose(proposal.round, proposal.as_tuple())))

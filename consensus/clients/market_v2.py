@@ -375,7 +375,19 @@ class MarketV2:
         return sender.transact(self.market.functions.commitChallenge(round_, c))
 
     def challenge(self, sender: Sender, round_: int, move: tuple[Any, ...], salt: bytes) -> Any:
-        """Reveal and judge a committed challenge."""
+        """Reveal and judge a committed challenge.
+
+        Raises:
+            ClientError: the sender's commitment is not yet in a block before the latest one (the
+                market takes the challenge only in a later block; wait for the next block).
+        """
+        logs = self.market.events.ChallengeCommitted().get_logs(
+            from_block=self.from_block, argument_filters={"round": round_, "challenger": sender.address})
+        if not logs:
+            raise ClientError(f"round {round_}: {sender.address} has not committed to a challenge")
+        if int(logs[-1]["blockNumber"]) >= int(self.w3.eth.block_number):
+            raise ClientError(f"round {round_}: the challenge commitment is in the latest block; "
+                              "send the challenge once another block is mined")
         return sender.transact(self.market.functions.challenge(round_, move, salt))
 
     def finalize(self, sender: Sender, round_: int) -> Any:

@@ -266,7 +266,7 @@ def test_a_copied_challenge_cannot_take_the_bond(world: World) -> None:
     mine(w.system.w3, 1)
     copier = w.sender(REQUESTER)
     with reverts("MarketNoChallengeCommitment", round=wrong.round, challenger=copier.address):
-        w.m.challenge(copier, wrong.round, move, salt)
+        copier.transact(w.market.functions.challenge(wrong.round, move, salt))  # straight to the contract
     w.m.challenge(w.sender(WATCHER), wrong.round, move, salt)
 
 
