@@ -1,19 +1,22 @@
 """Symbolic checks of a model-written query's result before it may become an answer.
 
 A count of 0 or an ASK that says no is the usual symptom of a misspelt class,
-property or name, but it can also be the true answer. The two are told apart by the
-query's vocabulary: when every IRI and every quoted name the query uses occurs in the
-graph, nothing was misspelt and the 0 (or the no) stands; otherwise the terms that do
-not occur are named, so the repair round knows what to change.
+property or name, or of a pattern that cannot match (a class IRI where an individual
+belongs: ``?x ex:worksFor ex:Department``), but it can also be the true answer. The two
+are told apart by the query itself: when every IRI and every quoted name it uses occurs
+in the graph and each of its triple patterns, taken alone, matches something, the 0 (or
+the no) stands; otherwise what does not occur or match is named, so the repair round
+knows what to change.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from reasoning import KnowledgeGraph, QueryResult
 
-__all__ = ["check_result", "unknown_terms"]
+__all__ = ["check_result", "unknown_terms", "unmatched_patterns"]
 
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _PREFIX_DECL = re.compile(r"PREFIX\s+(\w*):\s*<([^>]*)>", re.IGNORECASE)
@@ -64,13 +67,51 @@ def unknown_terms(kg: KnowledgeGraph, query: str, *, timeout_s: float = 5.0) -> 
     return missing
 
 
+def _triple_patterns(node: Any, out: list[tuple[Any, Any, Any]]) -> None:
+    if getattr(node, "name", None) == "BGP":
+        out.extend(node.triples)
+    if isinstance(node, dict):
+        for value in node.values():
+            _triple_patterns(value, out)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            _triple_patterns(value, out)
+
+
+def unmatched_patterns(kg: KnowledgeGraph, query: str, *, timeout_s: float = 5.0) -> list[str]:
+    """The triple patterns of ``query`` that match nothing in ``kg`` on their own.
+
+    Only patterns with a variable count: a ground pattern that is false is what an ASK asks.
+    """
+    from rdflib.plugins.sparql import prepareQuery
+    from rdflib.term import Variable
+
+    try:
+        algebra = prepareQuery(query).algebra
+    except Exception:  # rdflib raises many types; the engine already parsed and ran the query
+        return []
+    patterns: list[tuple[Any, Any, Any]] = []
+    _triple_patterns(algebra, patterns)
+    unmatched = []
+    for triple in dict.fromkeys(patterns):
+        if not any(isinstance(term, Variable) for term in triple):
+            continue
+        text = " ".join(term.n3() for term in triple)
+        if not kg.query(f"ASK {{ {text} }}", timeout_s=timeout_s).boolean:
+            unmatched.append("{ " + text + " }")
+    return unmatched
+
+
 def _empty_answer_check(kg: KnowledgeGraph | None, query: str | None, what: str) -> str | None:
     if kg is None or query is None:
         return f"{what}, and without the graph the query's names cannot be checked"
     missing = unknown_terms(kg, query)
     if missing:
         return f"{what} and {', '.join(missing[:4])} occur nowhere in the graph; use the graph's own names"
-    return None  # every name exists: the empty answer is the true one
+    unmatched = unmatched_patterns(kg, query)
+    if unmatched:
+        return f"{what} and the pattern {unmatched[0]} matches nothing in the graph; check what it links"
+    return None  # every name exists and every pattern matches: the empty answer is the true one
 
 
 def check_result(

@@ -82,6 +82,16 @@ def test_true_count_of_zero_is_an_answer() -> None:
     assert result.counters.lm_calls == 1
 
 
+def test_zero_from_a_pattern_that_cannot_match_is_repaired() -> None:
+    # a class IRI where an individual belongs: both names exist, the pattern matches nothing
+    wrong = "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ex:Faculty ; ex:worksFor ex:Faculty }"
+    lm, _ = scripted_lm(q(wrong), q(GOOD))
+    result = NeuroSymbolicAgent(lm).run(spec("How many faculty work for Department of Logic?"))
+    assert result.ok and result.answer == "2", result.error
+    checks = [e["reason"] for e in result.trace if e["type"] == "check_failed"]
+    assert len(checks) == 1 and "<http://e.org/worksFor> <http://e.org/Faculty>" in checks[0]
+
+
 def test_false_ask_stands_only_over_known_names() -> None:
     known = "ASK { <http://e.org/alan> a ex:Professor }"
     misspelt = "ASK { <http://e.org/alan> a ex:Profesor }"
