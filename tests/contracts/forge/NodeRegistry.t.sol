@@ -5,6 +5,7 @@ import {NashToken} from "../../../contracts/solidity/Token.sol";
 import {Params} from "../../../contracts/solidity/Params.sol";
 import {NodeRegistry} from "../../../contracts/solidity/NodeRegistry.sol";
 import {CheatTest} from "./Vm.sol";
+import {Fixtures} from "./Fixtures.sol";
 
 /// @notice Drives the registry with random operations from a few operators; the invariant
 /// test checks the books after every call sequence.
@@ -76,7 +77,7 @@ contract RegistryHandler is CheatTest {
     }
 }
 
-contract NodeRegistryTest is CheatTest {
+contract NodeRegistryTest is Fixtures {
     NashToken internal token;
     Params internal params;
     NodeRegistry internal registry;
@@ -87,24 +88,7 @@ contract NodeRegistryTest is CheatTest {
 
     function setUp() public {
         token = new NashToken("Nash", "NASH", address(this), 1e27);
-        params = new Params(
-            address(this),
-            60,
-            Params.Init({
-                minStake: 1000e18,
-                unbondingDelay: DELAY,
-                defaultRedundancy: 3,
-                commitWindow: 600,
-                revealWindow: 600,
-                challengeWindow: 60,
-                slashBps: 1000,
-                protocolFeeBps: 100,
-                proposerBond: 100e18,
-                challengeRewardBps: 5000,
-                slashCapBps: 5000,
-                maxTasksPerRound: 500
-            })
-        );
+        params = _params();
         registry = new NodeRegistry(token, params);
         handler = new RegistryHandler(token, registry);
         registry.setMarket(address(handler)); // the handler plays the market, the only slasher

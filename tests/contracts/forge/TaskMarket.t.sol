@@ -6,6 +6,7 @@ import {Params} from "../../../contracts/solidity/Params.sol";
 import {NodeRegistry} from "../../../contracts/solidity/NodeRegistry.sol";
 import {TaskMarket} from "../../../contracts/solidity/TaskMarket.sol";
 import {CheatTest} from "./Vm.sol";
+import {Fixtures} from "./Fixtures.sol";
 
 /// @notice Drives the market through random lifecycles: submissions, proposals, challenges,
 /// finalization, commits, reveals (some wrong), settlement, expiry, claims and time.
@@ -131,7 +132,7 @@ contract MarketHandler is CheatTest {
     }
 }
 
-contract TaskMarketTest is CheatTest {
+contract TaskMarketTest is Fixtures {
     NashToken internal token;
     Params internal params;
     NodeRegistry internal registry;
@@ -142,41 +143,11 @@ contract TaskMarketTest is CheatTest {
 
     function setUp() public {
         token = new NashToken("Nash", "NASH", address(this), 1e27);
-        params = new Params(
-            address(this),
-            60,
-            Params.Init({
-                minStake: 1000e18,
-                unbondingDelay: 3600,
-                defaultRedundancy: 3,
-                commitWindow: 600,
-                revealWindow: 600,
-                challengeWindow: 60,
-                slashBps: 1000,
-                protocolFeeBps: 100,
-                proposerBond: 100e18,
-                challengeRewardBps: 5000,
-                slashCapBps: 5000,
-                maxTasksPerRound: 500
-            })
-        );
+        params = _params();
         registry = new NodeRegistry(token, params);
         market = new TaskMarket(token, params, registry, treasury);
         registry.setMarket(address(market));
-        address[] memory ops = new address[](3);
-        uint8[] memory kinds = new uint8[](1);
-        uint256[] memory prices = new uint256[](1);
-        kinds[0] = 1;
-        for (uint256 i = 0; i < ops.length; ++i) {
-            ops[i] = address(uint160(0xB000 + i));
-            prices[0] = (i + 1) * 4e18;
-            token.transfer(ops[i], 5000e18);
-            vm.startPrank(ops[i]);
-            registry.register(bytes32(uint256(1)), "http://node", 100, kinds, prices);
-            token.approve(address(registry), 5000e18);
-            registry.stake(5000e18);
-            vm.stopPrank();
-        }
+        address[] memory ops = _stakedNodes(token, registry, 4e18);
         handler = new MarketHandler(token, market, ops);
         token.transfer(address(handler), 1e25);
         targets.push(address(handler));

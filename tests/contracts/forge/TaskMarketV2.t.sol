@@ -8,6 +8,7 @@ import {ITaskMarket} from "../../../contracts/solidity/ITaskMarket.sol";
 import {MarketCodec} from "../../../contracts/solidity/MarketCodec.sol";
 import {TaskMarketV2} from "../../../contracts/solidity/TaskMarketV2.sol";
 import {CheatTest} from "./Vm.sol";
+import {Fixtures} from "./Fixtures.sol";
 
 /// @notice Drives the v2 market through random lifecycles: submissions, whole proposals built
 /// from the chain state, finalization, abandonment, commits, reveals (some wrong, some
@@ -220,7 +221,7 @@ contract MarketV2Handler is CheatTest {
     }
 }
 
-contract TaskMarketV2Test is CheatTest {
+contract TaskMarketV2Test is Fixtures {
     NashToken internal token;
     Params internal params;
     NodeRegistry internal registry;
@@ -231,41 +232,11 @@ contract TaskMarketV2Test is CheatTest {
 
     function setUp() public {
         token = new NashToken("Nash", "NASH", address(this), 1e27);
-        params = new Params(
-            address(this),
-            60,
-            Params.Init({
-                minStake: 1000e18,
-                unbondingDelay: 3600,
-                defaultRedundancy: 3,
-                commitWindow: 600,
-                revealWindow: 600,
-                challengeWindow: 60,
-                slashBps: 1000,
-                protocolFeeBps: 100,
-                proposerBond: 100e18,
-                challengeRewardBps: 5000,
-                slashCapBps: 5000,
-                maxTasksPerRound: 500
-            })
-        );
+        params = _params();
         registry = new NodeRegistry(token, params);
         market = new TaskMarketV2(token, params, registry, treasury);
         registry.setMarket(address(market));
-        address[] memory ops = new address[](3);
-        uint8[] memory kinds = new uint8[](1);
-        uint256[] memory prices = new uint256[](1);
-        kinds[0] = 1;
-        for (uint256 i = 0; i < ops.length; ++i) {
-            ops[i] = address(uint160(0xB000 + i));
-            prices[0] = (i + 1) * 2e18;
-            token.transfer(ops[i], 5000e18);
-            vm.startPrank(ops[i]);
-            registry.register(bytes32(uint256(1)), "http://node", 100, kinds, prices);
-            token.approve(address(registry), 5000e18);
-            registry.stake(5000e18);
-            vm.stopPrank();
-        }
+        address[] memory ops = _stakedNodes(token, registry, 2e18);
         // Node addresses ascend, as a proposal lists them.
         handler = new MarketV2Handler(token, market, registry, params, ops);
         token.transfer(address(handler), 1e25);
