@@ -140,7 +140,7 @@ def test_training_beats_the_untrained_start(tmp_path: Path) -> None:
     spec = parse_alphazero_spec(
         {
             "network": {"channels": 16, "blocks": 1},
-            "search": {"simulations": 16},
+            "search": {"simulations": 16, "c_puct": 1.5},
             "iterations": 4,
             "games_per_iteration": 24,
             "train_steps_per_iteration": 40,
