@@ -47,6 +47,9 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
         uint256 treasury;
         uint256 statusWord;
         uint256 statusValue;
+        address refundTo;
+        uint256 refundSum;
+        uint256 released;
         bool[] valid;
         uint256[] next;
         uint256[] bad;
@@ -296,6 +299,8 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
             _settleTask(t, tasks[j], results, lambdas);
         }
         if (t.statusWord != type(uint256).max) _status[t.statusWord] = t.statusValue;
+        _credit(t.refundTo, t.refundSum);
+        _escrowed -= t.released;
         rd.state = RoundState.Settled;
         _payNodes(t, nodes);
         if (t.treasury > 0) _credit(_treasury, t.treasury);
@@ -704,8 +709,14 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
         }
         _score(t, ns, votes, o);
         ++t.settled;
-        _escrowed -= leaf.record.reward;
-        _credit(leaf.record.requester, o.refund);
+        t.released += leaf.record.reward;
+        // Consecutive tasks of one requester (one batch) are refunded in one credit.
+        if (leaf.record.requester != t.refundTo) {
+            _credit(t.refundTo, t.refundSum);
+            t.refundTo = leaf.record.requester;
+            t.refundSum = 0;
+        }
+        t.refundSum += o.refund;
         bytes memory data = abi.encode(o.winner, o.winners, o.price, o.fee, o.refund);
         bytes32 head = MarketCodec.extendHead(_heads[leaf.id], uint8(Transition.Settled), data);
         _heads[leaf.id] = head;
