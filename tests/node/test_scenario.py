@@ -26,10 +26,13 @@ def test_scenario_in_process() -> None:
 
 @pytest.mark.integration
 def test_devnet_up_on_anvil(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["--nodes", "3", "--samples", "1", "--kinds", "mcts", "--commit-window", "15", "--json"]
+    # The commit window leaves room for a node whose Ray workers are still starting on a loaded
+    # 2-core machine: a node that misses it is slashed, and then the report does not pass.
+    args = ["--nodes", "3", "--samples", "1", "--kinds", "mcts", "--commit-window", "45", "--json"]
     code = main(["devnet", "up", *args])
-    out = capsys.readouterr().out
-    assert code == 0
+    captured = capsys.readouterr()
+    out = captured.out
+    assert code == 0, out[-3000:] + captured.err[-3000:]
     summary = json.loads(out.strip().splitlines()[-1])
     assert summary["passed"] and summary["governance"]["proposal"]["state"] == "executed"
     assert len(summary["nodes"]) == 3
