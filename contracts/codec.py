@@ -265,17 +265,21 @@ def _pair(a: bytes, b: bytes) -> bytes:
     return bytes(keccak(a + b))
 
 
+def _next_level(level: Sequence[bytes]) -> list[bytes]:
+    """One level up: pairs hash as ``keccak(a ‖ b)``, an odd last node is carried up unchanged."""
+    up = [_pair(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+    if len(level) % 2:
+        up.append(level[-1])
+    return up
+
+
 def merkle_root(leaves: Sequence[bytes]) -> bytes:
-    """The ordered Merkle root of ``leaves``: pairs hash as ``keccak(a ‖ b)``, an odd last node is
-    carried up unchanged, and the empty tree's root is zero."""
+    """The ordered Merkle root of ``leaves`` (see :func:`_next_level`); the empty tree's root is zero."""
     level = list(leaves)
     if not level:
         return ZERO32
     while len(level) > 1:
-        nxt = [_pair(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
-        if len(level) % 2:
-            nxt.append(level[-1])
-        level = nxt
+        level = _next_level(level)
     return level[0]
 
 
@@ -304,10 +308,7 @@ def merkle_proof(leaves: Sequence[bytes], index: int) -> MerkleProof:
         elif i + 1 < len(level):
             siblings.append(level[i + 1])
         # else: the odd last node is carried up with no sibling
-        nxt = [_pair(level[j], level[j + 1]) for j in range(0, len(level) - 1, 2)]
-        if len(level) % 2:
-            nxt.append(level[-1])
-        level, i = nxt, i // 2
+        level, i = _next_level(level), i // 2
     return MerkleProof(index=index, count=len(leaves), siblings=tuple(siblings))
 
 

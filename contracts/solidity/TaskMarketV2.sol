@@ -181,7 +181,8 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc ITaskMarket
-    function challenge(uint256 round, Move calldata move, bytes32 salt) external nonReentrant {
+    /// @dev The salt is not read: it only hides the move inside the commitment's hash of the arguments.
+    function challenge(uint256 round, Move calldata move, bytes32) external nonReentrant {
         Round storage rd = _proposed(round);
         if (block.timestamp >= rd.challengeCloses) {
             revert MarketChallengeWindow(round, rd.challengeCloses, block.timestamp);
@@ -193,7 +194,6 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
             cc.blockNumber == 0 || cc.blockNumber >= block.number
                 || cc.commitment != MarketCodec.challengeCommitment(msg.sender, keccak256(msg.data[4:]))
         ) revert MarketNoChallengeCommitment(round, msg.sender);
-        salt; // hides the move until it is revealed; covered by the hash above
         AllocationCheck.Verdict verdict = _judge(rd, move);
         if (verdict == AllocationCheck.Verdict.ProofMismatch) revert MarketProofMismatch(round);
         if (verdict == AllocationCheck.Verdict.Refused) revert MarketChallengeFailed(round, move.kind);
