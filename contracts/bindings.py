@@ -55,8 +55,16 @@ class Deployment:
 
     @property
     def market(self) -> Any:
-        """The TaskMarket contract."""
+        """The TaskMarketV2 contract."""
         return self.contract("market")
+
+    def client(self) -> Any:
+        """A protocol client of the market (:class:`consensus.clients.market_v2.MarketV2`)
+        reading events from the market's deployment block."""
+        from consensus.clients.market_v2 import MarketV2
+
+        return MarketV2(self.w3, self.market, self.registry, self.params,
+                        from_block=self.manifest.contracts["market"].block)
 
     @property
     def timelock(self) -> Any:

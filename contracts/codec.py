@@ -21,9 +21,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Any
 
-from eth_abi import encode
+from eth_abi import decode, encode
 from eth_utils import keccak, to_checksum_address
 
 from .errors import ConfigError
@@ -33,11 +34,15 @@ __all__ = [
     "ZERO32",
     "MerkleProof",
     "NodeEntry",
+    "TRANSITION_DATA",
     "TaskRecord",
+    "Transition",
     "batch_commitment",
     "canonical_json",
     "challenge_commitment",
     "config_hash",
+    "decode_payloads",
+    "encode_payloads",
     "derive_salt",
     "extend_head",
     "fold_head",
@@ -50,8 +55,10 @@ __all__ = [
     "result_digest",
     "reveal_digest",
     "round_commitment",
+    "round_secret",
     "task_head0",
     "task_leaf_hash",
+    "transition_data",
 ]
 
 ZERO32 = b"\0" * 32
@@ -61,6 +68,7 @@ NUM_PRICE_KINDS = 16
 SUBMITTED = 0
 
 _SALT_DOMAIN = "nashnet/result-salt/v1"
+_ROUND_SECRET_DOMAIN = "nashnet/round-secret/v2"
 _MIN_SECRET = 16
 
 
@@ -117,6 +125,41 @@ def batch_commitment(task_ids: Sequence[int], items: Sequence[bytes]) -> bytes:
 
 
 # ------------------------------------------------------------------------ audit fold
+
+
+class Transition(IntEnum):
+    """``ITaskMarket.Transition``: the kind of one step of a task's audit fold."""
+
+    SUBMITTED = 0
+    ALLOCATED = 1
+    REVEALED = 2
+    SETTLED = 3
+    REFUNDED = 4
+    EXPIRED = 5
+    CANCELLED = 6
+
+
+#: ABI layout of a ``TaskTransition``'s data in v2, per kind: settle's outcome, or the amount
+#: refunded by ``expire`` and ``cancel``.
+TRANSITION_DATA: dict[Transition, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    Transition.SETTLED: (("bytes32", "uint256", "uint256", "uint256", "uint256"),
+                         ("winner", "winners", "price", "fee", "refund")),
+    Transition.EXPIRED: (("uint256",), ("refund",)),
+    Transition.CANCELLED: (("uint256",), ("refund",)),
+}
+
+
+def transition_data(kind: int, data: bytes) -> dict[str, Any]:
+    """The fields of a v2 ``TaskTransition``'s data (``{}`` for a kind v2 does not emit).
+
+    A settled task with a zero ``winner`` had no majority: the requester got ``refund``, the
+    whole reward, back.
+    """
+    layout = TRANSITION_DATA.get(Transition(kind))
+    if layout is None:
+        return {}
+    types, names = layout
+    return dict(zip(names, decode(list(types), bytes(data)), strict=True))
 
 
 def extend_head(head: bytes, kind: int, data: bytes) -> bytes:
@@ -244,6 +287,37 @@ def round_commitment(secret: bytes, node: str, round_: int, results: Sequence[by
     """
     return bytes(keccak(encode(["bytes32", "address", "uint256", "bytes32[]"],
                                [secret, to_checksum_address(node), round_, list(results)])))
+
+
+def round_secret(secret: bytes, round_: int) -> bytes:
+    """``keccak256(abi.encode("nashnet/round-secret/v2", secret, round))``: the secret a node commits
+    with in ``round`` (v2).
+
+    The reveal publishes it, so it is derived per round from the node's long-lived secret, never
+    that secret itself; a node that restarts between commit and reveal derives the same one.
+
+    Raises:
+        ConfigError: ``secret`` is shorter than 16 bytes.
+    """
+    if not isinstance(secret, bytes) or len(secret) < _MIN_SECRET:
+        got = f"{len(secret)} bytes" if isinstance(secret, bytes) else type(secret).__name__
+        raise ConfigError(f"secret: expected at least {_MIN_SECRET} random bytes, got {got}")
+    return bytes(keccak(encode(["string", "bytes", "uint256"], [_ROUND_SECRET_DOMAIN, secret, round_])))
+
+
+def encode_payloads(payloads: Sequence[bytes]) -> bytes:
+    """``abi.encode(bytes[])``: a reveal's payloads, one per entry of the result vector (v2)."""
+    return encode(["bytes[]"], [[bytes(p) for p in payloads]])
+
+
+def decode_payloads(data: bytes, count: int) -> list[bytes]:
+    """The payloads of a reveal, one per result; ``count`` empty ones when ``data`` is not a
+    list of ``count`` (a node may reveal digests without payloads)."""
+    try:
+        (out,) = decode(["bytes[]"], bytes(data))
+    except Exception:
+        return [b""] * count
+    return [bytes(p) for p in out] if len(out) == count else [b""] * count
 
 
 def reveal_digest(results: Sequence[bytes]) -> bytes:

@@ -1,7 +1,8 @@
 """Deploy and wire nashnet's contracts, leaving no deployer backdoor.
 
 Order: token → timelock → params (governed by the timelock) → node registry →
-task market (its treasury is the timelock) → governor; the registry names the market as
+the ``AllocationCheck`` library → the protocol v2 task market linked to it (its treasury is
+the timelock) → governor; the registry names the market as
 its only slasher (once, for good), the governor becomes the timelock's only proposer and
 canceller, anyone may execute, and the deployer renounces the timelock's admin role.
 What the deployer keeps is tokens, nothing more.
@@ -132,10 +133,10 @@ def deploy(
     deployer = sender.address
     deployed: dict[str, DeployedContract] = {}
 
-    def put(key: str, *args: Any) -> Any:
+    def put(key: str, *args: Any, artifact: Any = None) -> Any:
         name = CONTRACT_NAMES[key]
         say(f"deploying {name}")
-        address, receipt = sender.deploy(artifacts[name], *args)
+        address, receipt = sender.deploy(artifact or artifacts[name], *args)
         deployed[key] = DeployedContract(
             name=name,
             address=address,
@@ -149,7 +150,10 @@ def deploy(
     timelock = put("timelock", config.timelock_delay, config.effective_timelock_floor, [], [ZERO_ADDRESS], deployer)
     put("params", timelock.address, config.params.effective_window_floor, config.params.as_tuple())
     registry = put("registry", token.address, deployed["params"].address)
-    market = put("market", token.address, deployed["params"].address, registry.address, timelock.address)
+    library = put("library")
+    linked = artifacts["TaskMarketV2"].linked((artifacts["AllocationCheck"], library.address))
+    market = put("market", token.address, deployed["params"].address, registry.address, timelock.address,
+                 artifact=linked)
     governor = put(
         "governor",
         token.address,

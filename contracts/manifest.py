@@ -25,7 +25,8 @@ CONTRACT_NAMES = {
     "timelock": "NashTimelock",
     "params": "Params",
     "registry": "NodeRegistry",
-    "market": "TaskMarket",
+    "library": "AllocationCheck",
+    "market": "TaskMarketV2",
     "governor": "NashGovernor",
 }
 
