@@ -19,14 +19,14 @@ Typical round::
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from typing import Any
 
 from eth_abi import decode, encode
 from web3 import Web3
 
-from consensus.clearing import Allocation, Instance, Node, Task, solve
+from consensus.clearing import Add, Allocation, Discount, Drop, Instance, Node, Task, find_challenge, solve
 from contracts import codec
 from contracts.codec import NodeEntry, TaskRecord
 from contracts.tx import Sender
@@ -40,6 +40,8 @@ __all__ = [
     "TaskInput",
     "TaskLeaf",
     "move_args",
+    "parse_proposal",
+    "results_for",
 ]
 
 _LEAF_TYPE = f"(uint256,{TaskRecord.abi_type()},uint16[])"
@@ -279,15 +281,15 @@ class MarketV2:
             from_block=self.from_block, argument_filters={"round": round_})
         if not logs:
             raise ClientError(f"round {round_}: no AllocationProposed event")
-        r, raw = decode(["uint256", _PROPOSAL_TYPE], bytes(logs[-1]["args"]["proposal"]))
-        limit, nodes, loads, tasks, lambdas = raw
-        entries = tuple(NodeEntry(n[0], n[1], n[2], tuple(n[3])) for n in nodes)
-        leaves = tuple(TaskLeaf(t[0], TaskRecord(t[1][0], bytes(t[1][1]), *t[1][2:]), tuple(t[2])) for t in tasks)
-        block = int(logs[-1]["blockNumber"])
-        stakes = self.registry.functions.snapshotOf([e.node for e in entries]).call(block_identifier=block)[1]
+        return self.decode_proposal(bytes(logs[-1]["args"]["proposal"]), int(logs[-1]["blockNumber"]))
+
+    def decode_proposal(self, raw: bytes, block: int) -> ProposalV2:
+        """A proposal from an ``AllocationProposed`` event's ``proposal`` bytes, with each node's
+        eligibility as the market saw it (the registry's stakes at the event's ``block``)."""
+        p = parse_proposal(raw)
+        stakes = self.registry.functions.snapshotOf([e.node for e in p.nodes]).call(block_identifier=block)[1]
         minimum = int(self.params.functions.minStake().call(block_identifier=block))
-        return ProposalV2(int(r), int(limit), entries, tuple(int(s) >= minimum for s in stakes), tuple(loads),
-                          leaves, tuple(lambdas))
+        return replace(p, eligible=tuple(int(s) >= minimum for s in stakes))
 
     def snapshot(self) -> tuple[list[NodeEntry], list[bool]]:
         """Every registered node, ascending, with its configuration and eligibility now."""
@@ -305,37 +307,44 @@ class MarketV2:
 
     # --------------------------------------------------------------- proposing
 
-    def build_proposal(self, *, now: int | None = None, allocation: Allocation | None = None) -> ProposalV2:
+    def build_proposal(
+        self,
+        *,
+        now: int | None = None,
+        allocation: Allocation | None = None,
+        open_tasks: Mapping[int, TaskRecord] | None = None,
+        snapshot: tuple[Sequence[NodeEntry], Sequence[bool]] | None = None,
+    ) -> ProposalV2:
         """The proposal of the current round: every open task of the scan range, solved.
 
         Args:
             now: The time the proposal will be mined at (default: the latest block's time).
             allocation: Pairs and prices to propose instead of the solver's (for tests of
                 wrong proposals).
+            open_tasks: The open tasks with their records, as a caller's event-folded view
+                holds them (default: read each status from the market, one call per task).
+                It must cover every task below ``nextTaskId``: the market refuses a proposal
+                that leaves an open task out.
+            snapshot: The registry's nodes and their eligibility (default: :meth:`snapshot`).
         """
-        self._sync()
         m = self.market.functions
         round_ = int(m.currentRound().call())
         scan_from, next_id = int(m.scanFrom().call()), int(m.nextTaskId().call())
         cap = int(self.params.functions.maxTasksPerRound().call())
-        ids: list[int] = []
-        limit = next_id
-        for tid in range(scan_from, next_id):
-            if self.status(tid) is Status.OPEN:
-                if len(ids) == cap:
-                    limit = tid
-                    break
-                ids.append(tid)
+        if open_tasks is None:
+            self._sync()
+            candidates = [t for t in range(scan_from, next_id) if self.status(t) is Status.OPEN]
+            records = {t: self.record(t) for t in candidates}
+        else:
+            candidates = sorted(t for t in open_tasks if scan_from <= t < next_id)
+            records = dict(open_tasks)
+        ids = candidates[:cap]
+        limit = candidates[cap] if len(candidates) > cap else next_id
         if now is None:
             now = int(self.w3.eth.get_block("latest")["timestamp"])
         closes = now + int(self.params.functions.challengeWindow().call())
-        entries, eligible = self.snapshot()
-        records = {t: self.record(t) for t in ids}
-        instance = Instance(
-            [Task(t, r.kind, r.reward, r.redundancy, allocatable=r.deadline > closes) for t, r in records.items()],
-            [Node(e.node, e.capacity, {k: e.prices[k] for k in range(codec.NUM_PRICE_KINDS) if (e.kind_mask >> k) & 1},
-                  eligible=eligible[i]) for i, e in enumerate(entries)],
-        )
+        entries, eligible = snapshot if snapshot is not None else self.snapshot()
+        instance = _instance([(t, records[t]) for t in ids], entries, eligible, closes)
         chosen = allocation if allocation is not None else solve(instance)
         index = {int(e.node, 16): i for i, e in enumerate(entries)}
         members: dict[int, list[int]] = {t: [] for t in ids}
@@ -352,6 +361,28 @@ class MarketV2:
                 lambdas[kind] = int(price)
         tasks = tuple(TaskLeaf(t, records[t], tuple(sorted(members[t]))) for t in ids)
         return ProposalV2(round_, limit, tuple(entries), tuple(eligible), tuple(loads), tasks, tuple(lambdas))
+
+    def find_move(self, p: ProposalV2, closes: int) -> tuple[Any, ...] | None:
+        """The ``Move`` tuple of the first valid challenge against ``p``, or None when ``p`` is
+        welfare-optimal (:func:`consensus.clearing.find_challenge` on the proposal's own frozen
+        snapshot; ``closes`` is the end of its challenge window).
+
+        A proposal with a defect the market refuses at propose cannot be on chain, so a
+        defect found here means the caller's copy is not the proposal the market holds.
+        """
+        instance = _instance([(t.id, t.record) for t in p.tasks], p.nodes, p.eligible, closes)
+        pairs = [(p.nodes[i].node, t.id) for t in p.tasks for i in t.nodes]
+        kinds = {t.record.kind for t in p.tasks}
+        move = find_challenge(instance, Allocation.of(pairs, {k: p.lambdas[k] for k in kinds}))
+        if move is None:
+            return None
+        if isinstance(move, Discount):
+            return move_args(p, MoveKind.DISCOUNT, task=int(move.task))
+        if isinstance(move, Add):
+            return move_args(p, MoveKind.ADD, task=int(move.task), node=str(move.node))
+        if isinstance(move, Drop):
+            return move_args(p, MoveKind.DROP, task=int(move.task), node=str(move.node))
+        return move_args(p, MoveKind.SWAP, task=int(move.old), node=str(move.node), other=int(move.new))
 
     # ------------------------------------------------------------------- sends
 
@@ -390,9 +421,10 @@ class MarketV2:
                               "send the challenge once another block is mined")
         return sender.transact(self.market.functions.challenge(round_, move, salt))
 
-    def finalize(self, sender: Sender, round_: int) -> Any:
-        """Finalize ``round_`` with the allocated ids of its proposal."""
-        return sender.transact(self.market.functions.finalize(round_, self.proposal_of(round_).allocated_ids))
+    def finalize(self, sender: Sender, round_: int, proposal: ProposalV2 | None = None) -> Any:
+        """Finalize ``round_`` with the allocated ids of its proposal (read from the log unless given)."""
+        p = proposal if proposal is not None else self.proposal_of(round_)
+        return sender.transact(self.market.functions.finalize(round_, p.allocated_ids))
 
     def commit(self, sender: Sender, round_: int, secret: bytes, results: Sequence[bytes]) -> Any:
         """Commit the sender's result vector (one digest per allocated task, ascending id)."""
@@ -410,21 +442,24 @@ class MarketV2:
             from_block=self.from_block, argument_filters={"round": round_})
         return {Web3.to_checksum_address(e["args"]["node"]): [bytes(r) for r in e["args"]["results"]] for e in logs}
 
-    def settle_args(self, round_: int) -> tuple[Any, ...]:
-        """``settle``'s arguments, rebuilt from the round's events."""
-        p = self.proposal_of(round_)
-        revealed = self.revealed(round_)
+    def settle_args(self, round_: int, proposal: ProposalV2 | None = None,
+                    revealed: Mapping[str, Sequence[bytes]] | None = None) -> tuple[Any, ...]:
+        """``settle``'s arguments, from the round's events (or the proposal and reveals given)."""
+        p = proposal if proposal is not None else self.proposal_of(round_)
+        revealed = revealed if revealed is not None else self.revealed(round_)
         nodes = [Web3.to_checksum_address(n.node) for n in p.nodes]
-        results = [revealed.get(a, []) for a in nodes]
+        results = [list(revealed.get(a, [])) for a in nodes]
         return (round_, [t.as_tuple() for t in p.tasks], nodes, results, list(p.lambdas))
 
-    def settle(self, sender: Sender, round_: int) -> Any:
+    def settle(self, sender: Sender, round_: int, proposal: ProposalV2 | None = None,
+               revealed: Mapping[str, Sequence[bytes]] | None = None) -> Any:
         """Settle ``round_`` after its reveal deadline."""
-        return sender.transact(self.market.functions.settle(*self.settle_args(round_)))
+        return sender.transact(self.market.functions.settle(*self.settle_args(round_, proposal, revealed)))
 
-    def expire(self, sender: Sender, task_id: int) -> Any:
+    def expire(self, sender: Sender, task_id: int, record: TaskRecord | None = None) -> Any:
         """Refund an open task past its deadline."""
-        return sender.transact(self.market.functions.expire(task_id, self.record(task_id).as_tuple()))
+        r = record if record is not None else self.record(task_id)
+        return sender.transact(self.market.functions.expire(task_id, r.as_tuple()))
 
     def cancel(self, sender: Sender, task_id: int) -> Any:
         """Refund the sender's open task."""
@@ -433,6 +468,16 @@ class MarketV2:
     def claim(self, sender: Sender) -> Any:
         """Pay out the sender's credits."""
         return sender.transact(self.market.functions.claim())
+
+
+def parse_proposal(raw: bytes) -> ProposalV2:
+    """A proposal from an ``AllocationProposed`` event's ``proposal`` bytes, without reading the
+    chain: every node is taken as eligible (right for reading assignments and allocated ids;
+    a challenge needs :meth:`MarketV2.decode_proposal`, which reads the registry's stakes)."""
+    r, (limit, nodes, loads, tasks, lambdas) = decode(["uint256", _PROPOSAL_TYPE], bytes(raw))
+    entries = tuple(NodeEntry(n[0], n[1], n[2], tuple(n[3])) for n in nodes)
+    leaves = tuple(TaskLeaf(t[0], TaskRecord(t[1][0], bytes(t[1][1]), *t[1][2:]), tuple(t[2])) for t in tasks)
+    return ProposalV2(int(r), int(limit), entries, (True,) * len(entries), tuple(loads), leaves, tuple(lambdas))
 
 
 def results_for(p: ProposalV2, node: str, digests: Mapping[int, bytes]) -> list[bytes]:
@@ -447,3 +492,13 @@ def results_for(p: ProposalV2, node: str, digests: Mapping[int, bytes]) -> list[
             raise ClientError(f"task {tid}: no result digest for node {node}")
         out.append(digests[tid])
     return out
+
+
+def _instance(tasks: Sequence[tuple[int, TaskRecord]], entries: Sequence[NodeEntry], eligible: Sequence[bool],
+              closes: int) -> Instance:
+    """The v2 game of ``tasks`` on the snapshot ``entries``; a task due by ``closes`` is not allocatable."""
+    return Instance(
+        [Task(t, r.kind, r.reward, r.redundancy, allocatable=r.deadline > closes) for t, r in tasks],
+        [Node(e.node, e.capacity, {k: e.prices[k] for k in range(codec.NUM_PRICE_KINDS) if (e.kind_mask >> k) & 1},
+              eligible=eligible[i]) for i, e in enumerate(entries)],
+    )

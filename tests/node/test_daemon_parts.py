@@ -1,4 +1,4 @@
-"""The daemon's own parts without processes: the market view folded from events, the store of
+"""The daemon's own parts without processes: the market view folded from v2 events, the store of
 commits and outcomes, the node config and the salt secret."""
 
 from __future__ import annotations
@@ -9,58 +9,83 @@ import pytest
 from eth_abi import encode
 
 from contracts.errors import ConfigError
-from contracts.market import TaskStatus, Transition
+from consensus.clients.market_v2 import _PROPOSAL_TYPE, ProposalV2, TaskLeaf
+from contracts.codec import NodeEntry, TaskRecord, Transition
 from node.daemon.config import load_node_config
 from node.daemon.node import salt_secret
 from node.daemon.store import NodeStore, StoredOutcome
-from node.daemon.view import MarketView
+from node.daemon.view import MarketView, TaskStatus
 
 A = "0x" + "11" * 20
 B = "0x" + "22" * 20
+RECORD = TaskRecord(A, b"\1" * 32, 3, 10, 2, 1, 999)
 
 
-def _submitted(tid: int, reward: int = 10, red: int = 3) -> dict:
-    data = encode(["address", "bytes32", "uint8", "uint256", "uint256", "uint256", "uint64"],
-                  [A, b"\1" * 32, 3, reward, red, 1, 999])
-    return {"taskId": tid, "kind": int(Transition.SUBMITTED), "data": "0x" + data.hex(), "head": "0x" + "00" * 32}
+def _submitted(tid: int, reward: int = 10) -> dict:
+    r = RECORD
+    record = {"requester": r.requester, "specHash": "0x" + r.spec_hash.hex(), "kind": r.kind, "reward": reward,
+              "redundancy": r.redundancy, "minRedundancy": r.min_redundancy, "deadline": r.deadline}
+    return {"id": tid, "record": record, "spec": "0x" + (b'{"a":%d}' % tid).hex(), "head": "0x" + "00" * 32}
 
 
-def _allocated(tid: int, round_: int) -> dict:
-    data = encode(["uint256"] * 4, [round_, 3, 100, 200])
-    return {"taskId": tid, "kind": int(Transition.ALLOCATED), "data": "0x" + data.hex(), "head": "0x" + "00" * 32}
+def _proposed(round_: int, tasks: list[tuple[int, tuple[int, ...]]]) -> dict:
+    """An ``AllocationProposed`` as the chain log stores it, for a proposal of two nodes."""
+    nodes = (NodeEntry(A, 4, 1 << 3), NodeEntry(B, 4, 1 << 3))
+    leaves = tuple(TaskLeaf(t, RECORD, ns) for t, ns in tasks)
+    loads = tuple(sum(i in ns for _, ns in tasks) for i in range(2))
+    p = ProposalV2(round_, 10, nodes, (True, True), loads, leaves)
+    raw = encode(["uint256", _PROPOSAL_TYPE], [round_, p.as_tuple()])
+    return {"round": round_, "proposer": A, "bond": 0, "challengeCloses": 50, "proposal": "0x" + raw.hex()}
 
 
 def test_view_follows_a_task_and_a_round_through_their_events() -> None:
     v = MarketView()
-    v.apply("TaskTransition", _submitted(1), 5, 1)
-    v.apply("TaskSpec", {"taskId": 1, "spec": "0x" + b'{"a":1}'.hex()}, 5, 2)
-    v.apply("TaskTransition", _submitted(2, reward=7), 5, 3)
+    v.apply("TaskSubmitted", _submitted(1), 5, 1)
+    v.apply("TaskSubmitted", _submitted(2, reward=7), 5, 3)
     assert [t.id for t in v.open_tasks()] == [1, 2]
-    assert v.tasks[1].spec == b'{"a":1}' and v.tasks[2].reward == 7 and v.tasks[1].redundancy == 3
+    assert v.tasks[1].spec == b'{"a":1}' and v.tasks[2].record.reward == 7 and v.tasks[1].record.redundancy == 2
     assert [t.id for t in v.open_tasks(below=2)] == [1]
-    v.apply("AllocationProposed", {"round": 1, "proposer": A, "pairs": 3, "bond": 0}, 6, 4)
-    assert v.rounds[1].pending and v.current_round == 1
+    v.apply("AllocationProposed", _proposed(1, [(1, (0, 1)), (2, ())]), 6, 4)
+    assert v.rounds[1].pending and v.current_round == 1 and v.rounds[1].challenge_closes == 50
+    assert v.rounds[1].parsed.assigned(B) == [1]
     v.apply("AllocationFinalized", {"round": 1, "commitDeadline": 100, "revealDeadline": 200}, 7, 5)
-    v.apply("TaskTransition", _allocated(1, 1), 7, 6)
     assert v.current_round == 2 and v.rounds[1].finalized and v.rounds[1].reveal_deadline == 200
-    assert v.tasks[1].status is TaskStatus.ALLOCATED and v.rounds[1].allocated == {1}
+    # Finalize allocated task 1 (two nodes); task 2 got none and stays open.
+    assert v.tasks[1].status is TaskStatus.ALLOCATED and v.tasks[1].round == 1
     assert [t.id for t in v.open_tasks()] == [2]
     v.apply("ResultsCommitted", {"round": 1, "node": B, "commitment": "0x" + "00" * 32}, 8, 7)
     assert v.rounds[1].committed == {"0x" + "22" * 20}
-    settled = encode(["bytes32", "uint256", "uint256", "uint256", "uint256"], [b"\2" * 32, 3, 3, 0, 1])
-    v.apply("TaskTransition", {"taskId": 1, "kind": int(Transition.SETTLED), "data": "0x" + settled.hex()}, 9, 8)
-    assert v.tasks[1].status is TaskStatus.SETTLED
+    v.apply("ResultsRevealed", {"round": 1, "node": B, "results": ["0x" + "05" * 32], "payloads": "0x"}, 9, 8)
+    assert v.rounds[1].revealed == {"0x" + "22" * 20: [b"\5" * 32]}
+    settled = encode(["bytes32", "uint256", "uint256", "uint256", "uint256"], [b"\2" * 32, 2, 3, 0, 4])
+    v.apply("TaskTransition", {"id": 1, "kind": int(Transition.SETTLED), "data": "0x" + settled.hex()}, 10, 9)
+    v.apply("RoundSettled", {"round": 1, "settled": 1, "tasksPaid": 1}, 10, 10)
+    assert v.tasks[1].status is TaskStatus.SETTLED and v.rounds[1].settled
     assert v.counts() == {"settled": 1, "open": 1}
     v.registry_changed = False
-    v.apply("Staked", {"operator": A, "amount": 1, "stake": 1}, 10, 9)
+    v.apply("Staked", {"operator": A, "amount": 1, "stake": 1}, 11, 11)
     assert v.registry_changed
+
+
+def test_settle_without_a_majority_and_refunds_are_told_apart() -> None:
+    """A settled transition with a zero winner is a full refund (no majority); expire and cancel close too."""
+    v = MarketView()
+    for t in (1, 2, 3):
+        v.apply("TaskSubmitted", _submitted(t), 5, t)
+    none = encode(["bytes32", "uint256", "uint256", "uint256", "uint256"], [b"\0" * 32, 0, 0, 0, 10])
+    v.apply("TaskTransition", {"id": 1, "kind": int(Transition.SETTLED), "data": "0x" + none.hex()}, 6, 4)
+    refund = "0x" + encode(["uint256"], [10]).hex()
+    v.apply("TaskTransition", {"id": 2, "kind": int(Transition.EXPIRED), "data": refund}, 6, 5)
+    v.apply("TaskTransition", {"id": 3, "kind": int(Transition.CANCELLED), "data": refund}, 6, 6)
+    assert [v.tasks[t].status for t in (1, 2, 3)] == [TaskStatus.REFUNDED, TaskStatus.EXPIRED, TaskStatus.CANCELLED]
+    assert v.open_tasks() == []
 
 
 def test_a_voided_round_leaves_its_tasks_open_and_moves_the_round_on() -> None:
     v = MarketView()
-    v.apply("TaskTransition", _submitted(1), 5, 1)
-    v.apply("AllocationProposed", {"round": 1, "proposer": A, "pairs": 1, "bond": 0}, 6, 2)
-    v.apply("AllocationChallenged", {"round": 1, "challenger": B, "kind": 0, "node": A}, 6, 3)
+    v.apply("TaskSubmitted", _submitted(1), 5, 1)
+    v.apply("AllocationProposed", _proposed(1, [(1, (0,))]), 6, 2)
+    v.apply("AllocationChallenged", {"round": 1, "challenger": B, "kind": 0, "reward": 0}, 6, 3)
     assert v.rounds[1].voided and not v.rounds[1].pending and v.current_round == 2
     assert [t.id for t in v.open_tasks()] == [1]
 
@@ -68,8 +93,8 @@ def test_a_voided_round_leaves_its_tasks_open_and_moves_the_round_on() -> None:
 def test_an_abandoned_round_is_voided_like_a_challenged_one() -> None:
     """F1's escape hatch: after `abandon`, the daemon proposes the next round."""
     v = MarketView()
-    v.apply("TaskTransition", _submitted(1), 5, 1)
-    v.apply("AllocationProposed", {"round": 1, "proposer": A, "pairs": 1, "bond": 0}, 6, 2)
+    v.apply("TaskSubmitted", _submitted(1), 5, 1)
+    v.apply("AllocationProposed", _proposed(1, [(1, (0,))]), 6, 2)
     v.apply("AllocationAbandoned", {"round": 1, "caller": B, "bond": 0}, 9, 3)
     assert v.rounds[1].voided and not v.rounds[1].pending and v.current_round == 2
     assert [t.id for t in v.open_tasks()] == [1]
