@@ -55,12 +55,12 @@ class Deployment:
 
     @property
     def market(self) -> Any:
-        """The TaskMarketV2 contract."""
+        """The task market: ``TaskMarket`` (v1) or ``TaskMarketV2``, as the manifest says."""
         return self.contract("market")
 
     def client(self) -> Any:
-        """A protocol client of the market (:class:`consensus.clients.market_v2.MarketV2`)
-        reading events from the market's deployment block."""
+        """A protocol v2 client of the market (:class:`consensus.clients.market_v2.MarketV2`)
+        reading events from the market's deployment block (for a ``TaskMarketV2`` deployment)."""
         from consensus.clients.market_v2 import MarketV2
 
         return MarketV2(self.w3, self.market, self.registry, self.params,

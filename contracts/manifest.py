@@ -25,8 +25,7 @@ CONTRACT_NAMES = {
     "timelock": "NashTimelock",
     "params": "Params",
     "registry": "NodeRegistry",
-    "library": "AllocationCheck",
-    "market": "TaskMarketV2",
+    "market": "TaskMarket",
     "governor": "NashGovernor",
 }
 

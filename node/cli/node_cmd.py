@@ -180,7 +180,6 @@ def run_cmd(
 
     from node import identity
     from node.daemon.config import load_node_config
-    from node.daemon.node import NodeDaemon
 
     cfg = load_node_config(config, account=account, dev=dev, port=port, ray_address=ray_address,
                            state_dir=state_dir)
@@ -190,6 +189,10 @@ def run_cmd(
     name = cfg.account or f"dev{cfg.dev}"
     key = identity.load_or_create(identity.identity_path(s.keystore_path, name), c.password())
     folder = cfg.state_dir or s.home / "nodes" / sender.address
+    if d.manifest.contracts["market"].name == "TaskMarketV2":
+        from node.daemon.node_v2 import NodeDaemon
+    else:
+        from node.daemon.node import NodeDaemon
     daemon = NodeDaemon(d, sender, key, cfg, folder)
     stop = threading.Event()
 

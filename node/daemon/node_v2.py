@@ -1,4 +1,8 @@
-"""The node daemon's loop: follow the chain, play every round, execute, commit, reveal, settle, claim.
+"""The node daemon on protocol v2: follow the chain, play every round, execute, commit, reveal, settle, claim.
+
+The daemon ``nashnet node run`` starts for a deployment whose market is ``TaskMarketV2``
+(``DeployConfig(protocol="v2")``); :mod:`node.daemon.node` is the v1 daemon, the default
+until the devnet and the requester's commands move to v2.
 
 One tick does each step once, in order; every step reads the view folded from the chain
 log and this node's store, and every transaction is built by the one protocol client
@@ -39,7 +43,7 @@ from .executor import Executor
 from .outcome import Outcome, result_digest, reveal_payload, split_envelope
 from .store import NodeStore, StoredOutcome
 from .traces import TraceServer, TraceStore
-from .view import MarketView, RoundView, TaskStatus
+from .view_v2 import MarketView, RoundView, TaskStatus
 
 __all__ = ["ChainClock", "NodeDaemon", "salt_secret"]
 

@@ -1,4 +1,4 @@
-"""The node's picture of the market, folded from the chain log's events.
+"""The node's picture of the v2 market, folded from the chain log's events.
 
 Nothing here is stored: at start the daemon replays its SQLite chain log into a fresh
 :class:`MarketView` (a local read, fast), then applies each new event as it is synced.
