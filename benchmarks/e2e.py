@@ -20,7 +20,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from contracts.market import TaskStatus
 from node.devnet import Devnet, devnet_params
 from node.samples import samples
 
@@ -34,12 +33,13 @@ def main() -> None:
     ap.add_argument("--commit", type=int, default=5, help="commit window, s")
     ap.add_argument("--reveal", type=int, default=3, help="reveal window, s")
     ap.add_argument("--batch", type=int, default=200, help="tasks per submitting transaction")
+    ap.add_argument("--protocol", choices=("v1", "v2"), default="v2", help="market protocol")
     args = ap.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="nashnet-e2e-"))
     params = devnet_params(challenge=args.challenge, commit=args.commit, reveal=args.reveal)
     t0 = time.monotonic()
-    net = Devnet.up(folder, nodes=args.nodes, params=params, capacity=max(args.tasks, 16))
+    net = Devnet.up(folder, nodes=args.nodes, params=params, capacity=max(args.tasks, 16), protocol=args.protocol)
     print(f"devnet with {args.nodes} nodes up in {time.monotonic() - t0:.1f} s ({folder})")
     try:
         items = samples(args.tasks, kinds=("neuro-symbolic",), cheap=True)
@@ -50,7 +50,7 @@ def main() -> None:
         submitted = time.monotonic() - start
         final = net.wait(ids, timeout=900, poll=0.1)
         elapsed = time.monotonic() - start
-        settled = sum(1 for s in final.values() if s is TaskStatus.SETTLED)
+        settled = sum(1 for s in final.values() if s == "settled")
         report = net.report(ids)
         d = net.deployment()
         rounds = int(d.market.functions.currentRound().call()) - 1
@@ -79,6 +79,7 @@ def main() -> None:
           f"{args.nodes} nodes' workers")
     print(f"  audits verified: {report['audits_verified']}, tokens conserved: {report['conserved']}")
     print(json.dumps({
+        "protocol": args.protocol,
         "tasks": args.tasks,
         "settled": settled,
         "tasks_per_s": round(settled / elapsed, 3),

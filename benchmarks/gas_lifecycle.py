@@ -54,7 +54,7 @@ def lifecycle(n_tasks: int) -> dict[str, tuple[int, int]]:
     w3 = chain.w3
     senders = [Sender(w3, a, decoder) for a in chain.accounts]
     boss, proposer, settler = senders[0], senders[6], senders[7]
-    config = DeployConfig()
+    config = DeployConfig(protocol="v1")
     d = Deployment.attach(w3, deploy(w3, boss, artifacts, config), artifacts)
     m, f, p = market(d), market(d).functions, d.params.functions
     nodes = senders[1 : 1 + NODES]

@@ -58,6 +58,11 @@ class Deployment:
         """The task market: ``TaskMarket`` (v1) or ``TaskMarketV2``, as the manifest says."""
         return self.contract("market")
 
+    @property
+    def protocol(self) -> str:
+        """``"v2"`` when the market is ``TaskMarketV2``, else ``"v1"``."""
+        return "v2" if self.manifest.contracts["market"].name == "TaskMarketV2" else "v1"
+
     def client(self) -> Any:
         """A protocol v2 client of the market (:class:`consensus.clients.market_v2.MarketV2`)
         reading events from the market's deployment block (for a ``TaskMarketV2`` deployment)."""

@@ -103,9 +103,9 @@ class DeployConfig(BaseModel):
     #: Seconds below which the timelock's delay never drops; default: the initial delay.
     timelock_delay_floor: int | None = Field(None, ge=0)
     params: ParamsConfig = Field(default_factory=ParamsConfig)
-    #: Which market to deploy: ``v1`` (``TaskMarket``, the default for now) or ``v2``
-    #: (``TaskMarketV2`` linked to the ``AllocationCheck`` library, see docs/protocol-v2.md).
-    protocol: Literal["v1", "v2"] = "v1"
+    #: Which market to deploy: ``v2`` (``TaskMarketV2`` linked to the ``AllocationCheck``
+    #: library, see docs/protocol-v2.md), or ``v1`` (``TaskMarket``, kept until it is removed).
+    protocol: Literal["v1", "v2"] = "v2"
 
     @model_validator(mode="after")
     def _floor_below_delay(self) -> DeployConfig:

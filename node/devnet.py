@@ -25,8 +25,10 @@ from typing import Any
 from eth_abi import decode
 from web3 import Web3
 
-from consensus.clients.audit import verify_audit
-from contracts import DeployConfig, Deployment, ErrorDecoder, Manifest, Sender, compile_contracts, connect
+from consensus.clients.audit import verify_audit, verify_history
+from consensus.clients.history import histories
+from consensus.clients.market_v2 import TaskInput
+from contracts import DeployConfig, Deployment, ErrorDecoder, Manifest, Sender, codec, compile_contracts, connect
 from contracts.anvil import Anvil, free_port
 from contracts.deploy import ParamsConfig
 from contracts.errors import ChainError, ConfigError
@@ -42,7 +44,7 @@ __all__ = ["Devnet", "DevnetNode", "TOKEN", "devnet_params", "expected_answer"]
 
 TOKEN = 10**18
 STATE_FILE = "devnet.json"
-_FINAL = {TaskStatus.SETTLED, TaskStatus.REFUNDED, TaskStatus.EXPIRED}
+_FINAL = {"settled", "refunded", "expired", "cancelled"}
 
 #: What each node charges (tokens) on the devnet.
 DEVNET_PRICES = {"react": "1", "rewoo": "1", "mcts": "0.5", "neuro-symbolic": "0.5", "training": "2", "spiking": "1"}
@@ -98,9 +100,14 @@ class Devnet:
         num_cpus: int = 0,
         node_env: dict[str, str] | None = None,
         block_time: int = 1,
+        protocol: str = "v2",
         say: Callable[[str], None] = lambda _m: None,
     ) -> Devnet:
-        """Start everything; returns once every node is registered and active."""
+        """Start everything; returns once every node is registered and active.
+
+        ``protocol`` picks the market: ``"v2"`` (``TaskMarketV2``, see docs/protocol-v2.md) or
+        ``"v1"`` (``TaskMarket``); the node processes play whichever the manifest names.
+        """
         folder = Path(folder)
         if (folder / STATE_FILE).exists():
             old = cls.load(folder)
@@ -112,7 +119,7 @@ class Devnet:
                   manifest_path=folder / "manifest.json",
                   password=os.environ.get("NASHNET_PASSWORD") or secrets.token_urlsafe(16), _anvil=anvil)
         try:
-            net._deploy(params or devnet_params(), say)
+            net._deploy(params or devnet_params(), protocol, say)
             # A real chain makes a block every few seconds whether or not anyone sends one; so does
             # the devnet from here on (deploying went faster with a block per transaction).
             connect(net.rpc_url).provider.make_request("evm_setIntervalMining", [block_time])  # type: ignore[arg-type]
@@ -124,10 +131,11 @@ class Devnet:
             raise
         return net
 
-    def _deploy(self, params: ParamsConfig, say: Callable[[str], None]) -> None:
+    def _deploy(self, params: ParamsConfig, protocol: str, say: Callable[[str], None]) -> None:
         w3 = connect(self.rpc_url)
         chain_id = int(w3.eth.chain_id)
-        result = run_scenario(w3, dev_account(0, chain_id), [], config=DeployConfig(params=params), say=say)
+        config = DeployConfig(params=params, protocol=protocol)  # type: ignore[arg-type]
+        result = run_scenario(w3, dev_account(0, chain_id), [], config=config, say=say)
         if not result.passed:
             raise ChainError(f"devnet governance scenario failed: proposal {result.proposal_state}")
         result.manifest.save(self.manifest_path)
@@ -210,15 +218,23 @@ class Devnet:
             chunk = items[start : start + batch]
             tasks = [{"spec": s.spec, "kind": int(TaskKind.parse(s.kind)), "reward": s.reward or reward,
                       "deadline": now + deadline_s, "redundancy": s.redundancy} for s in chunk]
-            ids += submit_tasks(d, sender, tasks)
+            if d.protocol == "v2":
+                sender.transact(d.token.functions.approve(d.market.address, sum(t["reward"] for t in tasks)))
+                ids += d.client().submit(sender, [TaskInput(t["spec"], t["kind"], t["reward"], t["deadline"],
+                                                            t["redundancy"]) for t in tasks])
+            else:
+                ids += submit_tasks(d, sender, tasks)
         return ids
 
-    def statuses(self, ids: Sequence[int], d: Deployment | None = None) -> dict[int, TaskStatus]:
+    def statuses(self, ids: Sequence[int], d: Deployment | None = None) -> dict[int, str]:
+        """Each task's status in lower case: open, allocated, settled, refunded, expired (v2: cancelled)."""
         d = d or self.deployment()
-        return {t: TaskStatus(int(d.market.functions.getTask(t).call()[1])) for t in ids}
+        if d.protocol == "v2":
+            return {t: h.status for t, h in histories(d.client(), ids).items()}
+        return {t: TaskStatus(int(d.market.functions.getTask(t).call()[1])).name.lower() for t in ids}
 
     def wait(self, ids: Sequence[int], *, timeout: float = 600, poll: float = 1.0,
-             progress: Callable[[dict[int, TaskStatus]], None] | None = None) -> dict[int, TaskStatus]:
+             progress: Callable[[dict[int, str]], None] | None = None) -> dict[int, str]:
         """Wait until every task in ``ids`` is settled, refunded or expired (or ``timeout``)."""
         d = self.deployment()
         deadline = time.monotonic() + timeout
@@ -234,6 +250,8 @@ class Devnet:
                 d: Deployment | None = None) -> list[TaskRecord]:
         """What the chain says about each task of ``ids``: status, assigned nodes, reveals, winner, slashes."""
         d = d or self.deployment()
+        if d.protocol == "v2":
+            return _records_v2(d, ids, expected)
         m = d.market.functions
         start = d.manifest.contracts["market"].block
         slashes: dict[int, dict[str, int]] = {}
@@ -282,16 +300,26 @@ class Devnet:
             by_kind.setdefault(r.kind, {}).setdefault(r.status, 0)
             by_kind[r.kind][r.status] += 1
         audits_ok = 0
-        for t in ids:
-            verify_audit(d, t)
-            audits_ok += 1
+        if d.protocol == "v2":
+            m = d.client()
+            for h in histories(m, ids).values():
+                verify_history(m, h)
+                audits_ok += 1
+        else:
+            for t in ids:
+                verify_audit(d, t)
+                audits_ok += 1
         token = d.token.functions
         holders = {d.market.address, d.registry.address, d.timelock.address}
         holders |= {n.address for n in self.nodes}
         holders |= {dev_account(i, int(d.w3.eth.chain_id)).address for i in range(10)}
         supply = int(token.totalSupply().call())
         held = sum(int(token.balanceOf(a).call()) for a in holders)
-        escrowed, bonds, unclaimed = (int(x) for x in d.market.functions.liabilities().call())
+        f = d.market.functions
+        if d.protocol == "v2":
+            escrowed, bonds, unclaimed = int(f.escrowed().call()), int(f.bonds().call()), int(f.unclaimed().call())
+        else:
+            escrowed, bonds, unclaimed = (int(x) for x in f.liabilities().call())
         market_balance = int(token.balanceOf(d.market.address).call())
         conserved = held == supply and market_balance == escrowed + bonds + unclaimed
         name_of = {n.address: n.name for n in self.nodes}
@@ -363,6 +391,24 @@ class Devnet:
         state = self.folder / STATE_FILE
         if state.exists():
             state.unlink()
+
+
+def _records_v2(d: Deployment, ids: Sequence[int], expected: Mapping[int, str] | None) -> list[TaskRecord]:
+    out = []
+    for t, h in histories(d.client(), ids).items():
+        reveals = []
+        for node, r in h.reveals.items():
+            if r.digest == codec.ZERO32:  # "not done": the market counts it as silence
+                continue
+            ok, answer = _payload_answer(r.payload)
+            reveals.append({"node": node, "result_hash": "0x" + r.digest.hex(), "ok": ok, "answer": answer})
+        rec: dict[str, Any] = {"id": t, "kind": TaskKind(h.record.kind).label, "status": h.status,
+                               "assigned": tuple(sorted(h.nodes)), "reveals": reveals, "slashed": h.slashed,
+                               "expected": (expected or {}).get(t), "refund": h.refund}
+        if h.winner is not None:
+            rec["winner"] = "0x" + h.winner.hex()
+        out.append(TaskRecord.from_dict(rec))
+    return out
 
 
 def _payload_answer(payload: bytes) -> tuple[bool | None, str | None]:

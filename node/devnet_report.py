@@ -21,6 +21,7 @@ __all__ = ["REASONS", "Problem", "Reveal", "TaskRecord", "judge", "same_answer",
 REASONS: dict[str, str] = {
     "refunded": "no majority of the assigned nodes revealed the same result; the reward went back",
     "expired": "no round allocated it before its deadline",
+    "cancelled": "the requester cancelled it before any round allocated it",
     "unsettled": "not settled when the run stopped waiting",
     "failed": "settled on a failed run, without an answer",
     "wrong-answer": "settled on another answer than the expected one",
@@ -140,7 +141,7 @@ def _tokens(units: int) -> str:
 def judge(tasks: Iterable[TaskRecord]) -> list[Problem]:
     """Every problem of a run, by task then node; an empty list means the run passed.
 
-    Per task: not settled (``refunded``, ``expired``, ``unsettled``); settled on a failed run
+    Per task: not settled (``refunded``, ``expired``, ``cancelled``, ``unsettled``); settled on a failed run
     (``failed``) or on an answer other than ``expected`` (``wrong-answer``). Per assigned node:
     revealed nothing (``silent``) or a result outside the majority (``minority``). A slash that
     none of these explains is reported as ``slashed``. Each node's problem carries what it lost.
@@ -150,8 +151,8 @@ def judge(tasks: Iterable[TaskRecord]) -> list[Problem]:
 
 def _problems_of(t: TaskRecord) -> list[Problem]:
     found: list[tuple[str, str | None, str]] = []
-    if t.status == "expired":
-        found.append(("expired", None, ""))
+    if t.status in ("expired", "cancelled"):
+        found.append((t.status, None, ""))
     elif t.status in ("open", "allocated"):
         found.append(("unsettled", None, f"status {t.status}"))
     elif t.status == "refunded":

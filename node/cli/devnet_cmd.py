@@ -14,8 +14,6 @@ from . import common as c
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from contracts.market import TaskStatus
-
 app = typer.Typer(help="A local development network: anvil, the contracts and node processes.",
                   no_args_is_help=True)
 
@@ -29,16 +27,16 @@ def _folder(folder: Path | None) -> Path:
     return folder or nashnet_home() / "devnet"
 
 
-def _progress_table(ids: list[int], kinds: dict[int, str], st: dict[int, TaskStatus], t0: float) -> Table:
+def _progress_table(ids: list[int], kinds: dict[int, str], st: dict[int, str], t0: float) -> Table:
     from rich.table import Table
 
-    cols = ["open", "allocated", "settled", "refunded", "expired"]
+    cols = ["open", "allocated", "settled", "refunded", "expired", "cancelled"]
     table = Table("kind", *cols, title=f"tasks after {time.monotonic() - t0:.0f} s")
     for kind in dict.fromkeys(kinds.values()):
         counts = {k: 0 for k in cols}
         for t in ids:
             if kinds[t] == kind:
-                counts[st[t].name.lower()] = counts.get(st[t].name.lower(), 0) + 1
+                counts[st[t]] = counts.get(st[t], 0) + 1
         table.add_row(kind, *(str(counts[k]) for k in cols))
     return table
 
@@ -56,6 +54,7 @@ def up_cmd(
         180, "--commit-window", min=2, help="Seconds to commit results (room for a language-model task)."
     ),
     reveal_window: int = typer.Option(15, "--reveal-window", min=2, help="Seconds to reveal results."),
+    protocol: str = typer.Option("v2", "--protocol", help="Market protocol: v1 or v2 (docs/protocol-v2.md)."),
     folder: Path | None = FolderOpt,
     as_json: bool = c.JsonOpt,
 ) -> None:
@@ -65,10 +64,13 @@ def up_cmd(
     """
     from rich.live import Live
 
+    from contracts.errors import ConfigError
     from contracts.kinds import TaskKind
     from node.devnet import Devnet, devnet_params, expected_answer
     from node.samples import samples
 
+    if protocol not in ("v1", "v2"):
+        raise ConfigError(f"--protocol: expected v1 or v2, got {protocol!r}")
     wanted = tuple(k.strip() for k in kinds.split(",") if k.strip())
     for k in wanted:
         TaskKind.parse(k)
@@ -78,7 +80,7 @@ def up_cmd(
         c.err.print(f"[dim]•[/dim] {m}")
 
     params = devnet_params(challenge=challenge_window, commit=commit_window, reveal=reveal_window)
-    net = Devnet.up(target, nodes=nodes, port=port, params=params, say=say)
+    net = Devnet.up(target, nodes=nodes, port=port, params=params, protocol=protocol, say=say)
     try:
         c.err.print(f"devnet up: anvil {net.rpc_url}, manifest {net.manifest_path}, {nodes} nodes")
         items = samples(per_kind, kinds=tuple(TaskKind.parse(k).label for k in wanted)) if per_kind else []

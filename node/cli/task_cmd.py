@@ -223,16 +223,25 @@ def submit_cmd(
         )
     c.confirm(f"Escrow {fmt_amount(value)} tokens for a {k.label} task from {acct.address}?", yes)
     now = int(w3.eth.get_block("latest")["timestamp"])
-    tid = submit_task(
-        d,
-        c.sender_for(s, w3, acct),
-        spec=spec,
-        kind=int(k),
-        reward=value,
-        deadline=now + deadline,
-        redundancy=redundancy,
-        min_redundancy=min_redundancy,
-    )
+    sender = c.sender_for(s, w3, acct)
+    if d.protocol == "v2":
+        from consensus.clients.market_v2 import TaskInput
+
+        sender.transact(d.token.functions.approve(d.market.address, value))
+        [tid] = d.client().submit(
+            sender, [TaskInput(spec, int(k), value, now + deadline, redundancy, min_redundancy)]
+        )
+    else:
+        tid = submit_task(
+            d,
+            sender,
+            spec=spec,
+            kind=int(k),
+            reward=value,
+            deadline=now + deadline,
+            redundancy=redundancy,
+            min_redundancy=min_redundancy,
+        )
     if as_json:
         c.emit_json({"id": tid, "kind": k.label, "reward": value, "deadline": now + deadline})
     else:
@@ -245,13 +254,30 @@ def _read_ctx(rpc_url: str | None, manifest: Path | None) -> Any:
     return c.deployment(s, c.web3_for(s))
 
 
-def _task(d: Any, tid: int) -> dict[str, Any]:
+def _no_such_task(d: Any, tid: int) -> Exception:
     from contracts.errors import ConfigError
+
+    return ConfigError(f"task {tid}: no such task (ids run 1..{int(d.market.functions.nextTaskId().call()) - 1})")
+
+
+def _history(d: Any, tid: int) -> Any:
+    """The v2 history of ``tid``; a clear error for an unknown id."""
+    from consensus.clients.history import UnknownTask, history
+
+    try:
+        return history(d.client(), tid)
+    except UnknownTask:
+        raise _no_such_task(d, tid) from None
+
+
+def _task(d: Any, tid: int) -> dict[str, Any]:
+    if d.protocol == "v2":
+        return _task_v2(_history(d, tid))
     from contracts.market import TaskStatus
 
     t = d.market.functions.getTask(tid).call()
     if TaskStatus(int(t[1])) is TaskStatus.NONE:
-        raise ConfigError(f"task {tid}: no such task (ids run 1..{int(d.market.functions.nextTaskId().call()) - 1})")
+        raise _no_such_task(d, tid)
     return {
         "id": tid,
         "requester": t[0],
@@ -265,13 +291,64 @@ def _task(d: Any, tid: int) -> dict[str, Any]:
     }
 
 
+def _task_v2(h: Any) -> dict[str, Any]:
+    r = h.record
+    return {
+        "id": h.id,
+        "requester": r.requester,
+        "status": h.status,
+        "kind": _kind_label(r.kind),
+        "redundancy": r.redundancy,
+        "min_redundancy": r.min_redundancy,
+        "round": h.round or 0,
+        "reward": r.reward,
+        "deadline": r.deadline,
+        "nodes": list(h.nodes),
+    }
+
+
 def _steps(d: Any, tid: int) -> list[dict[str, Any]]:
+    """The task's audit steps in order, each with its decoded fields and the head it recorded."""
+    if d.protocol == "v2":
+        return _steps_v2(_history(d, tid))
     from contracts.market import Transition, transitions
 
     return [
         {"step": Transition(k).name.lower(), **_decode(k, data), "head": _plain(head)}
         for k, data, head in transitions(d, tid)
     ]
+
+
+def _steps_v2(h: Any) -> list[dict[str, Any]]:
+    from contracts.codec import Transition, transition_data
+
+    r = h.record
+    submitted = {"step": "submitted", "requester": r.requester, "spec_hash": _plain(r.spec_hash), "kind": r.kind,
+                 "reward": r.reward, "redundancy": r.redundancy, "min_redundancy": r.min_redundancy,
+                 "deadline": r.deadline, "head": _plain(h.head0)}
+    rest = [{"step": Transition(s.kind).name.lower(),
+             **{k: _plain(v) for k, v in transition_data(s.kind, s.data).items()}, "head": _plain(s.head)}
+            for s in h.steps]
+    return [submitted, *rest]
+
+
+def _reveals(d: Any, tid: int) -> list[dict[str, Any]]:
+    """Every node's reveal for ``tid``: node, result hash and payload (hex)."""
+    if d.protocol == "v2":
+        h = _history(d, tid)
+        return [{"node": n, "result_hash": _plain(r.digest), "result": _plain(r.payload)} for n, r in h.reveals.items()]
+    return [{k: s[k] for k in ("node", "result_hash", "result")} for s in _steps(d, tid) if s["step"] == "revealed"]
+
+
+def _outcome(d: Any, tid: int) -> dict[str, Any]:
+    """How ``tid`` closed: winner (None when nobody was paid), per-winner share and fee, refund."""
+    if d.protocol == "v2":
+        h = _history(d, tid)
+        return {"winner": _plain(h.winner) if h.winner is not None else None, "share": h.price, "fee": h.fee,
+                "refund": h.refund}
+    final = _steps(d, tid)[-1]
+    return {"winner": final.get("winner"), "share": final.get("share"), "fee": final.get("fee"),
+            "refund": final.get("refund", final.get("amount"))}
 
 
 def _watch(d: Any, task_id: int, timeout: float) -> None:
@@ -292,7 +369,7 @@ def _watch(d: Any, task_id: int, timeout: float) -> None:
             st = info["status"]
             done = order.index(st) + 1 if st in order else len(order)
             bar.update(job, completed=done, description=f"task {task_id}: {st} ({steps} audit steps)")
-            if st in ("settled", "refunded", "expired"):
+            if st in ("settled", "refunded", "expired", "cancelled"):
                 return
             if time.monotonic() > deadline:
                 raise ConfigError(f"task {task_id} still {st} after {timeout:g} s (--timeout)")
@@ -325,8 +402,76 @@ def status_cmd(
         f"task {task_id}: {info['status']} · {info['kind']} · reward {fmt_amount(info['reward'])} · "
         f"redundancy {info['redundancy']} (min {info['min_redundancy']}) · deadline {info['deadline']}"
     )
+    if info.get("nodes"):
+        c.out.print(f"  round {info['round']}: {', '.join(info['nodes'])}")
     for st in info["transitions"]:
         c.out.print(f"  {st['step']}")
+
+
+@app.command("cancel")
+def cancel_cmd(
+    task_id: int = typer.Argument(..., help="Task id."),
+    rpc_url: str | None = c.RpcOpt,
+    manifest: Path | None = c.ManifestOpt,
+    account: str | None = c.AccountOpt,
+    dev: int | None = c.DevOpt,
+    yes: bool = c.YesOpt,
+    as_json: bool = c.JsonOpt,
+) -> None:
+    """Take back an open task you submitted (protocol v2); its reward is credited to you (`task claim`).
+
+    Example: nashnet task cancel 7 --account alice
+    """
+    from contracts.errors import ConfigError
+    from node.amounts import fmt_amount
+
+    s = c.settings(rpc_url, manifest)
+    w3 = c.web3_for(s)
+    d = c.deployment(s, w3)
+    if d.protocol != "v2":
+        raise ConfigError("task cancel needs a protocol v2 market; this deployment's market is v1")
+    h = _history(d, task_id)
+    acct = c.account_for(s, w3, account, dev)
+    if h.record.requester != acct.address:
+        raise ConfigError(f"task {task_id}: submitted by {h.record.requester}, not by {acct.address}")
+    if h.status != "open":
+        raise ConfigError(f"task {task_id} is {h.status}; only an open task can be cancelled")
+    c.confirm(f"Cancel task {task_id} and get {fmt_amount(h.record.reward)} tokens credited back?", yes)
+    d.client().cancel(c.sender_for(s, w3, acct), task_id)
+    credit = int(d.market.functions.creditOf(acct.address).call())
+    if as_json:
+        c.emit_json({"id": task_id, "status": "cancelled", "refund": h.record.reward, "credit": credit})
+    else:
+        print(f"task {task_id}: cancelled; {fmt_amount(credit)} tokens to claim with `nashnet task claim`")
+
+
+@app.command("claim")
+def claim_cmd(
+    rpc_url: str | None = c.RpcOpt,
+    manifest: Path | None = c.ManifestOpt,
+    account: str | None = c.AccountOpt,
+    dev: int | None = c.DevOpt,
+    as_json: bool = c.JsonOpt,
+) -> None:
+    """Pay out what the market credited to you: refunds (no majority, expired, cancelled) and payments.
+
+    Example: nashnet task claim --account alice
+    """
+    from node.amounts import fmt_amount
+
+    s = c.settings(rpc_url, manifest)
+    w3 = c.web3_for(s)
+    d = c.deployment(s, w3)
+    acct = c.account_for(s, w3, account, dev)
+    credit = int(d.market.functions.creditOf(acct.address).call())
+    if credit:
+        c.sender_for(s, w3, acct).transact(d.market.functions.claim())
+    if as_json:
+        c.emit_json({"account": acct.address, "claimed": credit})
+    elif credit:
+        print(f"claimed {fmt_amount(credit)} tokens to {acct.address}")
+    else:
+        print(f"nothing to claim for {acct.address}")
 
 
 @app.command("result")
@@ -346,27 +491,23 @@ def result_cmd(
 
     d = _read_ctx(rpc_url, manifest)
     info = _task(d, task_id)
-    if info["status"] not in ("settled", "refunded", "expired"):
+    if info["status"] not in ("settled", "refunded", "expired", "cancelled"):
         raise ConfigError(
             f"task {task_id} is not settled yet (status: {info['status']}); see `nashnet task status {task_id}`"
         )
-    steps = _steps(d, task_id)
-    reveals = [s for s in steps if s["step"] == "revealed"]
+    reveals = _reveals(d, task_id)
     key = _reply_key(c.settings(rpc_url, manifest), account, create=False) if account else None
     for r in reveals:
         r["payload"] = reveal_document(bytes.fromhex(r["result"][2:]), task_id, key)
-    final = steps[-1]
-    winner = final.get("winner")
-    paid = [r["node"] for r in reveals if r["result_hash"] == winner]
+    outcome = _outcome(d, task_id)
+    winner = outcome["winner"]
+    paid = [r["node"] for r in reveals if winner is not None and r["result_hash"] == winner]
     res = {
         "id": task_id,
         "status": info["status"],
-        "winner": winner,
-        "share": final.get("share"),
-        "fee": final.get("fee"),
-        "refund": final.get("refund", final.get("amount")),
+        **outcome,
         "paid": paid,
-        "reveals": [{k: r[k] for k in ("node", "result_hash", "result", "payload")} for r in reveals],
+        "reveals": reveals,
     }
     answers = [r["payload"].get("answer") for r in reveals if r["node"] in paid and r["payload"]]
     res["answer"] = answers[0] if answers else None
@@ -469,9 +610,7 @@ def _check_traces(d: Any, task_id: int, key: Any = None) -> list[dict[str, Any]]
     from node.daemon.traces import TraceError, fetch_trace
 
     out = []
-    for st in _steps(d, task_id):
-        if st["step"] != "revealed":
-            continue
+    for st in _reveals(d, task_id):
         doc = reveal_document(bytes.fromhex(st["result"][2:]), task_id, key)
         # ok: True (checked), False (the node's trace failed a check), None (nothing to check).
         row: dict[str, Any] = {"node": st["node"], "ok": None, "error": ""}
@@ -513,7 +652,13 @@ def list_cmd(
     w3 = c.web3_for(s)
     d = c.deployment(s, w3)
     me = c.account_for(s, w3, account, dev).address if mine else None
-    rows = [_task(d, tid) for tid in range(1, int(d.market.functions.nextTaskId().call()))]
+    ids = range(1, int(d.market.functions.nextTaskId().call()))
+    if d.protocol == "v2":
+        from consensus.clients.history import histories
+
+        rows = [_task_v2(h) for h in histories(d.client(), ids).values()]
+    else:
+        rows = [_task(d, tid) for tid in ids]
     if me is not None:
         rows = [r for r in rows if r["requester"] == me]
     if as_json:

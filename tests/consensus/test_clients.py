@@ -59,9 +59,9 @@ def _deployed() -> System:
     artifacts = compile_contracts()
     chain = InProcessChain.start()
     decoder = ErrorDecoder.from_artifacts(artifacts.contracts.values())
-    manifest = deploy(chain.w3, Sender(chain.w3, chain.accounts[0], decoder), artifacts, DeployConfig())
+    manifest = deploy(chain.w3, Sender(chain.w3, chain.accounts[0], decoder), artifacts, DeployConfig(protocol="v1"))
     d = Deployment.attach(chain.w3, manifest, artifacts)
-    system = System(chain=chain, d=d, config=DeployConfig(), decoder=decoder)
+    system = System(chain=chain, d=d, config=DeployConfig(protocol="v1"), decoder=decoder)
     for i in NODES:
         system.sender(REQUESTER).transact(d.token.functions.transfer(system.address(i), 100_000 * T))
     return system

@@ -44,7 +44,7 @@ def chain() -> Iterator[tuple[Deployment, list[Sender]]]:
         artifacts = compile_contracts()
         decoder = ErrorDecoder.from_artifacts(artifacts.contracts.values())
         senders = [Sender(w3, w3.eth.account.from_key(k), decoder) for k in dev_accounts(8)]
-        manifest = deploy(w3, senders[0], artifacts, DeployConfig())
+        manifest = deploy(w3, senders[0], artifacts, DeployConfig(protocol="v1"))
         yield Deployment.attach(w3, manifest, artifacts), senders
     finally:
         anvil.stop()

@@ -14,8 +14,11 @@ import pytest
 from eth_utils import keccak
 
 from consensus.clearing import Allocation
+from consensus.clients.audit import verify_history
+from consensus.clients.errors import AuditMismatch
+from consensus.clients.history import Reveal, UnknownTask, histories
 from consensus.clients.market_v2 import MarketV2, MoveKind, ProposalV2, TaskInput, move_args, results_for
-from contracts import advance_time, mine
+from contracts import advance_time, codec, mine
 from contracts.deploy import ParamsConfig, deploy_market_v2
 from contracts.tx import ErrorDecoder, Sender
 
@@ -98,8 +101,9 @@ def _digest(tid: int, answer: str = "42") -> bytes:
 
 
 def _run_round(w: World, p: ProposalV2, answers: dict[int, dict[int, str]] | None = None,
-               silent: tuple[int, ...] = ()) -> None:
-    """Finalize, commit, reveal and settle ``p``; ``answers[node][task]`` overrides the honest answer."""
+               silent: tuple[int, ...] = (), payloads: bool = False) -> None:
+    """Finalize, commit, reveal and settle ``p``; ``answers[node][task]`` overrides the honest answer;
+    with ``payloads`` each node reveals ``b"<node>:<task>"`` per task, else one unstructured blob."""
     w.propose(p)
     advance_time(w.system.w3, PARAMS.challenge_window)
     w.m.finalize(w.sender(WATCHER), p.round)
@@ -114,7 +118,9 @@ def _run_round(w: World, p: ProposalV2, answers: dict[int, dict[int, str]] | Non
     advance_time(w.system.w3, PARAMS.commit_window + 1)
     for i in NODES:
         if i not in silent and vectors[i]:
-            w.m.reveal(w.sender(i), p.round, secret, vectors[i], b"ipfs://results")
+            me = w.sender(i).address
+            blob = codec.encode_payloads([b"%d:%d" % (i, t) for t in p.assigned(me)]) if payloads else b"ipfs://results"
+            w.m.reveal(w.sender(i), p.round, secret, vectors[i], blob)
     advance_time(w.system.w3, PARAMS.reveal_window + 1)
     w.m.settle(w.sender(WATCHER), p.round)
 
@@ -334,6 +340,46 @@ def test_minority_and_silence_without_a_majority(world: World) -> None:
     paid = {i: int(w.market.functions.creditOf(w.sender(i).address).call()) for i in (1, 2)}
     assert paid[1] > 0 and paid[1] == paid[2]  # both won task 1 only
     assert w.balance_ok()
+
+
+def test_task_histories_tell_the_requester_everything(world: World) -> None:
+    """From events alone: who was assigned, what each revealed, the winner, price, refund and each
+    bad node's share of its slash; every history verifies against the chain's head, a changed
+    step does not."""
+    w = world
+    ids = w.submit(3, redundancy=3)
+    p = w.m.build_proposal()
+    answers = {1: {ids[0]: "a", ids[1]: "a"}, 2: {ids[0]: "b", ids[1]: "a"}}
+    _run_round(w, p, answers=answers, silent=(3,), payloads=True)
+    [late] = w.submit(1, redundancy=3)
+    hs = histories(w.m, [*ids, late])
+    a, b = (w.sender(i).address for i in (1, 2))
+    silent = w.sender(3).address
+    assert [hs[t].status for t in (*ids, late)] == ["refunded", "settled", "settled", "open"]
+    assert all(set(hs[t].nodes) == {a, b, silent} and hs[t].round == p.round for t in ids)
+    assert hs[ids[1]].winner == _digest(ids[1], "a") and hs[ids[1]].winners == 2
+    assert hs[ids[0]].winner is None and hs[ids[0]].refund == 30 * TOKEN
+    assert hs[ids[1]].refund == 30 * TOKEN - 2 * hs[ids[1]].price and hs[ids[1]].price > 0
+    assert hs[ids[1]].reveals[b] == Reveal(_digest(ids[1], "a"), b"2:%d" % ids[1])
+    assert set(hs[ids[0]].reveals) == {a, b}  # the silent node revealed nothing
+    assert hs[ids[1]].winning_reveal() == (a, hs[ids[1]].reveals[a])
+    taken = {e["args"]["node"]: int(e["args"]["amount"])
+             for e in w.market.events.NodeSlashed().get_logs(from_block=w.m.from_block)}
+    assert [hs[t].slashed for t in ids] == [{silent: taken[silent] // 3}] * 3
+    assert hs[late].nodes == () and hs[late].round is None and hs[late].slashed == {}
+    for t in (*ids, late):
+        rep = verify_history(w.m, hs[t])
+        assert rep.head == bytes(w.market.functions.headOf(t).call())
+        assert rep.steps == (0 if t == late else 1)
+    step = hs[ids[1]].steps[0]
+    with pytest.raises(AuditMismatch) as e:
+        verify_history(w.m, hs[ids[1]], [(step.kind, step.data + b"\0", step.head)])
+    assert e.value.step == 1
+    with pytest.raises(AuditMismatch) as e:
+        verify_history(w.m, replace(hs[late], record=replace(hs[late].record, reward=1)))
+    assert e.value.step == 0
+    with pytest.raises(UnknownTask, match=f"task {late + 1}: unknown"):
+        histories(w.m, [late + 1])
 
 
 def _python_verdicts(w: World, p: ProposalV2, closes: int) -> tuple[object, object]:

@@ -284,7 +284,7 @@ def anvil_deployment() -> Iterator[tuple[Deployment, list[Sender]]]:
         arts = compile_contracts()
         decoder = ErrorDecoder.from_artifacts(arts.contracts.values())
         senders = [Sender(w3, w3.eth.account.from_key(k), decoder) for k in dev_accounts(2)]
-        manifest = deploy(w3, senders[0], arts, DeployConfig())
+        manifest = deploy(w3, senders[0], arts, DeployConfig(protocol="v1"))
         yield Deployment.attach(w3, manifest, arts), senders
     finally:
         anvil.stop()

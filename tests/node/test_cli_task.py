@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from eth_utils import keccak
 
-from consensus.clients.audit import verify_audit
 from contracts import advance_time, connect
 from contracts.anvil import Anvil
 from contracts.market import commit_results, finalize, propose_allocation, reveal_results, settle
@@ -33,7 +32,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 @pytest.fixture()
 def chain(home: Path, anvil: Anvil, capsys: pytest.CaptureFixture[str]) -> tuple[str, object]:
     """Deployed contracts; dev2 (the requester) holds 100 tokens; dev1 is a staked node."""
-    assert run(capsys, "contracts", "deploy", "--rpc-url", anvil.url, "--dev", "0", "--yes")[0] == 0
+    assert run(capsys, "contracts", "deploy", "--rpc-url", anvil.url, "--dev", "0", "--protocol", "v1", "--yes")[0] == 0
     s = c.settings(anvil.url)
     w3 = connect(anvil.url)
     d = c.deployment(s, w3)
@@ -205,7 +204,7 @@ def test_audit_reports_a_tampered_history_and_exits_non_zero(
 ) -> None:
     """The event reader is replaced by one that alters a step's data (a test double: the real
     read is covered by the happy path above); the CLI must name the mismatch and exit 1."""
-    audit = sys.modules[verify_audit.__module__]
+    audit = sys.modules["contracts.market"]  # verify_audit reads v1 transitions from there
     url, _ = chain
     code, out, err = run(
         capsys, "task", "submit", "mcts", "--text", GAME, "--reward", "1", "--rpc-url", url, "--dev", "2", "--yes"

@@ -323,6 +323,8 @@ def test_a_clean_run_passes() -> None:
         ),
         # Never allocated before its deadline.
         ({"status": "expired", "refund": TOKEN}, [("expired", None, "")]),
+        # Taken back by its requester (v2) before any round allocated it.
+        ({"status": "cancelled", "refund": TOKEN}, [("cancelled", None, "")]),
         # Still running when the run stopped waiting: nobody is blamed yet.
         ({"status": "allocated", "assigned": [NODE2]}, [("unsettled", None, "status allocated")]),
         # A tie: nobody silent, so nobody slashed, but the task is refunded.

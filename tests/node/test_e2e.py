@@ -10,21 +10,22 @@ import time
 from pathlib import Path
 
 import pytest
-from eth_abi import decode
 from eth_utils import keccak
 from web3 import Web3
 
-from contracts.market import TaskStatus, Transition
+from consensus.clients.history import histories
+from consensus.clients.market_v2 import ProposalV2, TaskInput, TaskLeaf
+from contracts.codec import TaskRecord
 from node.devnet import Devnet, devnet_params
 from node.keys import dev_account
 from node.samples import samples
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-_FINAL = {TaskStatus.SETTLED, TaskStatus.REFUNDED, TaskStatus.EXPIRED}
+_FINAL = {"settled", "refunded", "expired", "cancelled"}
 #: Tasks of each kind without a language model; the two model kinds get one each. Each model
-#: run is tens of seconds on a 2-core CPU, and the v1 game gives every node every model task:
-#: with two of each, one node once missed the commit deadline on the last one.
+#: run is tens of seconds on a 2-core CPU: with two of each, one node once missed the commit
+#: deadline on the last one.
 PER_KIND = int(os.environ.get("NASHNET_E2E_PER_KIND", "30"))
 LM_PER_KIND = int(os.environ.get("NASHNET_E2E_LM_PER_KIND", "1"))
 
@@ -35,8 +36,8 @@ def _events(d, name: str) -> list:  # noqa: ANN001 - deployment
 
 
 def expected_credits(d) -> dict[str, int]:  # noqa: ANN001 - deployment
-    """Every account's credits recomputed from the audit trail, independently of the contract's books:
-    (share - fee) per settled task to each node whose revealed hash won, refunds to requesters,
+    """Every account's credits recomputed from the events, independently of the contract's books:
+    (price - fee) per settled task to each node whose revealed digest won, refunds to requesters,
     bonds back to proposers of finalized rounds, of challenged ones the challenge reward share to the
     challenger and the rest to the treasury, of abandoned ones all to the treasury, fees to the treasury."""
     out: dict[str, int] = {}
@@ -44,40 +45,28 @@ def expected_credits(d) -> dict[str, int]:  # noqa: ANN001 - deployment
     def add(a: str, v: int) -> None:
         out[Web3.to_checksum_address(a)] = out.get(Web3.to_checksum_address(a), 0) + v
 
-    revealed: dict[int, dict[str, bytes]] = {}
-    requesters: dict[int, str] = {}
-    for e in sorted(_events(d, "TaskTransition"), key=lambda e: (e["blockNumber"], e["logIndex"])):
-        tid, kind, data = int(e["args"]["taskId"]), int(e["args"]["kind"]), bytes(e["args"]["data"])
-        if kind == Transition.SUBMITTED:
-            requesters[tid] = decode(["address"], data[:32])[0]
-        elif kind == Transition.REVEALED:
-            node, h, _ = decode(["address", "bytes32", "bytes"], data)
-            revealed.setdefault(tid, {})[Web3.to_checksum_address(node)] = bytes(h)
-        elif kind == Transition.SETTLED:
-            winner, winners, share, fee, refund = decode(["bytes32"] + ["uint256"] * 4, data)
-            paid = 0
-            for node, h in revealed.get(tid, {}).items():
-                if h == bytes(winner):
-                    add(node, share - fee)
-                    paid += 1
-            assert paid == winners, f"task {tid}: {paid} revealed winners, settlement says {winners}"
-            add(d.timelock.address, fee * winners)
-            add(requesters[tid], refund)
-        elif kind in (Transition.REFUNDED, Transition.EXPIRED):
-            add(requesters[tid], decode(["uint256"], data)[0])
+    ids = [int(e["args"]["id"]) for e in _events(d, "TaskSubmitted")]
+    for t, h in histories(d.client(), ids).items():
+        if h.winner is not None:
+            paid = [n for n, r in h.reveals.items() if r.digest == h.winner]
+            assert len(paid) == h.winners, f"task {t}: {len(paid)} revealed winners, settlement says {h.winners}"
+            for n in paid:
+                add(n, h.price - h.fee)
+            add(d.timelock.address, h.fee * h.winners)
+        if h.final:
+            add(h.record.requester, h.refund)
     proposed = {int(e["args"]["round"]): (e["args"]["proposer"], int(e["args"]["bond"]))
                 for e in _events(d, "AllocationProposed")}
     for e in _events(d, "AllocationFinalized"):
         proposer, bond = proposed[int(e["args"]["round"])]
         add(proposer, bond)
-    reward_bps = int(d.params.functions.challengeRewardBps().call())
     for e in _events(d, "AllocationChallenged"):
         bond = proposed[int(e["args"]["round"])][1]
-        add(e["args"]["challenger"], bond * reward_bps // 10_000)
-        add(d.timelock.address, bond - bond * reward_bps // 10_000)
+        add(e["args"]["challenger"], int(e["args"]["reward"]))
+        add(d.timelock.address, bond - int(e["args"]["reward"]))
     for e in _events(d, "AllocationAbandoned"):
         add(d.timelock.address, int(e["args"]["bond"]))
-    return out
+    return {a: v for a, v in out.items() if v}
 
 
 def actual_credits(d) -> dict[str, int]:  # noqa: ANN001 - deployment
@@ -85,7 +74,7 @@ def actual_credits(d) -> dict[str, int]:  # noqa: ANN001 - deployment
     for e in _events(d, "Credited"):
         a = Web3.to_checksum_address(e["args"]["account"])
         out[a] = out.get(a, 0) + int(e["args"]["amount"])
-    return out
+    return {a: v for a, v in out.items() if v}
 
 
 @pytest.fixture()
@@ -94,7 +83,7 @@ def devnet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201 - g
     nets: list[Devnet] = []
 
     def start(**kw) -> Devnet:  # noqa: ANN003
-        net = Devnet.up(tmp_path / f"devnet{len(nets)}", **kw)
+        net = Devnet.up(tmp_path / f"devnet{len(nets)}", protocol="v2", **kw)
         nets.append(net)
         return net
 
@@ -112,7 +101,7 @@ def test_three_nodes_settle_every_kind_conserve_tokens_and_pass_audit(devnet) ->
     items += samples(LM_PER_KIND, kinds=("react", "rewoo"))
     ids = net.submit(items)
     final = net.wait(ids, timeout=900)
-    assert all(s in _FINAL for s in final.values()), {t: s.name for t, s in final.items() if s not in _FINAL}
+    assert all(s in _FINAL for s in final.values()), {t: s for t, s in final.items() if s not in _FINAL}
     report = net.report(ids)
     assert report["audits_verified"] == len(ids)
     assert report["conserved"], report
@@ -129,14 +118,13 @@ def test_three_nodes_settle_every_kind_conserve_tokens_and_pass_audit(devnet) ->
     # Each node serves the traces it revealed, signed with its registered key.
     from node.daemon.traces import fetch_trace
 
-    sample_task = ids[0]
-    for e in _events(d, "TaskTransition"):
-        if int(e["args"]["taskId"]) == sample_task and int(e["args"]["kind"]) == Transition.REVEALED:
-            node, _, payload = decode(["address", "bytes32", "bytes"], bytes(e["args"]["data"]))
-            doc = json.loads(payload)
-            key = bytes(d.registry.functions.getNode(Web3.to_checksum_address(node)).call()[3])
-            trace = fetch_trace(doc["uri"].rsplit("/trace/", 1)[0], doc["trace"].split(":", 1)[1], key)
-            assert json.loads(trace)["kind"] == "mcts"
+    reveals = histories(d.client(), [ids[0]])[ids[0]].reveals
+    assert len(reveals) >= 2
+    for node, r in reveals.items():
+        doc = json.loads(r.payload)
+        key = bytes(d.registry.functions.getNode(node).call()[3])
+        trace = fetch_trace(doc["uri"].rsplit("/trace/", 1)[0], doc["trace"].split(":", 1)[1], key)
+        assert json.loads(trace)["kind"] == "mcts"
 
 
 def _slash_story(net: Devnet, slashed: list) -> str:
@@ -144,13 +132,13 @@ def _slash_story(net: Devnet, slashed: list) -> str:
     by_address = {n.address.lower(): n for n in net.nodes}
     out = []
     for e in slashed:
-        tid, address = int(e["args"]["taskId"]), str(e["args"]["node"]).lower()
+        r, address = int(e["args"]["round"]), str(e["args"]["node"]).lower()
         n = by_address.get(address)
-        out.append(f"task {tid}: {address} slashed {int(e['args']['amount'])}")
+        out.append(f"round {r}: {address} slashed {int(e['args']['amount'])} for {int(e['args']['badTasks'])} tasks")
         if n is None or not n.log or not Path(n.log).exists():
             continue
         lines = Path(n.log).read_text(errors="replace").splitlines()
-        out += [f"  {n.name}: {line}" for line in lines if f"task {tid} " in line or f"task {tid}:" in line]
+        out += [f"  {n.name}: {line}" for line in lines if f"round {r}:" in line]
         out += [f"  {n.name} (tail): {line}" for line in lines[-15:]]
     return "\n".join(out)
 
@@ -169,15 +157,18 @@ def test_node_killed_after_commit_is_slashed_and_resumes_without_double_sending(
         assert time.monotonic() < deadline, "the victim never committed"
         time.sleep(0.2)
     round_ = int(_committed_by(d, victim.address)[0]["args"]["round"])
-    assert int(d.market.functions.getRound(round_).call()[5]) > d.w3.eth.get_block("latest")["timestamp"]
+    commit_deadline = int(d.market.functions.roundOf(round_).call()[5])
+    assert commit_deadline > d.w3.eth.get_block("latest")["timestamp"]
     os.kill(victim.pid, signal.SIGKILL)
     net.stop_node(victim, signal.SIGKILL)
     stake_before = int(d.registry.functions.stakeOf(victim.address).call())
 
     final = net.wait(ids, timeout=240)
-    assert all(s is TaskStatus.SETTLED for s in final.values()), final
+    assert all(s == "settled" for s in final.values()), final
     slashed = [e for e in _events(d, "NodeSlashed") if e["args"]["node"] == victim.address]
-    assert {int(e["args"]["taskId"]) for e in slashed} == set(ids)
+    owed = [t for t, h in histories(d.client(), ids).items() if victim.address in h.nodes and h.round == round_]
+    bad = {int(e["args"]["round"]): int(e["args"]["badTasks"]) for e in slashed}
+    assert owed and bad[round_] == len(owed), bad
     assert int(d.registry.functions.stakeOf(victim.address).call()) < stake_before
     assert net.report(ids)["conserved"]
 
@@ -190,7 +181,7 @@ def test_node_killed_after_commit_is_slashed_and_resumes_without_double_sending(
         time.sleep(0.5)
     assert len(_committed_by(d, victim.address)) == 1
     more = net.submit(samples(3, kinds=("mcts",)))
-    assert all(s is TaskStatus.SETTLED for s in net.wait(more, timeout=240).values())
+    assert all(s == "settled" for s in net.wait(more, timeout=240).values())
     assert expected_credits(d) == actual_credits(d)
 
 
@@ -206,7 +197,7 @@ def test_nodes_ride_out_a_paused_chain(devnet) -> None:  # noqa: ANN001
     finally:
         os.kill(net.anvil_pid, signal.SIGCONT)
     final = net.wait(ids, timeout=240)
-    assert all(s is TaskStatus.SETTLED for s in final.values()), final
+    assert all(s == "settled" for s in final.values()), final
     assert all(n.alive() for n in net.nodes)
     assert any("retrying" in Path(n.log).read_text() for n in net.nodes)
     assert net.report(ids)["conserved"]
@@ -223,7 +214,7 @@ def test_nodes_ride_out_a_paused_chain(devnet) -> None:  # noqa: ANN001
     net.stop_node(node, signal.SIGTERM)
     assert "\nstopped" in Path(node.log).read_text()[-3000:]
     net.start_node(node)
-    assert all(s is TaskStatus.SETTLED for s in net.wait(more, timeout=240).values())
+    assert all(s == "settled" for s in net.wait(more, timeout=240).values())
     assert not [e for e in _events(d, "NodeSlashed") if e["args"]["node"] == node.address]
     assert len(_committed_by(d, node.address)) == before + 1
 
@@ -237,23 +228,30 @@ def test_a_wrong_proposal_is_challenged_by_the_nodes_and_the_tasks_still_settle(
     rogue = dev_account(net.requester_index, int(w3.eth.chain_id)).address
     items = samples(3, kinds=("mcts",))
     now = int(w3.eth.get_block("latest")["timestamp"])
-    total = 3 * 10 * 10**18
+    reward, due = 10 * 10**18, now + 3600
     bond = int(d.params.functions.proposerBond().call())
+    default_k = int(d.params.functions.defaultRedundancy().call())
+    m = d.client()
+    first = int(d.market.functions.nextTaskId().call())
+    ids = list(range(first, first + len(items)))
+    # The proposal is built for the records the market will store, before they exist.
+    records = [TaskRecord(rogue, keccak(s.spec), 3, reward, default_k, 1, due) for s in items]
+    entries, eligible = m.snapshot()
+    lone = [Web3.to_checksum_address(e.node) for e in entries].index(net.nodes[0].address)
+    loads = tuple(len(ids) if i == lone else 0 for i in range(len(entries)))
+    lambdas = tuple(reward if k == 3 else 0 for k in range(16))
+    leaves = tuple(TaskLeaf(t, r, (lone,)) for t, r in zip(ids, records, strict=True))
+    wrong = ProposalV2(int(d.market.functions.currentRound().call()), first + len(items), tuple(entries),
+                       tuple(eligible), loads, leaves, lambdas)
     w3.provider.make_request("evm_setIntervalMining", [0])
     w3.provider.make_request("evm_setAutomine", [False])  # the three transactions go into one block
     try:
         nonce = w3.eth.get_transaction_count(rogue)
         calls = [
-            d.token.functions.approve(d.market.address, total + bond),
-            d.market.functions.submitTasks(
-                [(keccak(s.spec), s.spec, 3, 10 * 10**18, 0, 0, now + 3600) for s in items]
-            ),
+            d.token.functions.approve(d.market.address, len(items) * reward + bond),
+            d.market.functions.submit([TaskInput(s.spec, 3, reward, due).as_tuple() for s in items]),
+            d.market.functions.propose(wrong.round, wrong.as_tuple()),
         ]
-        first = int(d.market.functions.nextTaskId().call())
-        ids = list(range(first, first + len(items)))
-        lone = net.nodes[0].address
-        calls.append(d.market.functions.proposeAllocation(int(d.market.functions.currentRound().call()),
-                                                          [(lone, ids)]))
         for i, fn in enumerate(calls):
             w3.eth.send_transaction(fn.build_transaction({"from": rogue, "nonce": nonce + i, "gas": 3_000_000}))
         w3.provider.make_request("evm_mine", [])
@@ -268,6 +266,6 @@ def test_a_wrong_proposal_is_challenged_by_the_nodes_and_the_tasks_still_settle(
     challenge = _events(d, "AllocationChallenged")[0]
     assert challenge["args"]["challenger"] in {n.address for n in net.nodes}
     final = net.wait(ids, timeout=240)
-    assert all(s is TaskStatus.SETTLED for s in final.values()), final
+    assert all(s == "settled" for s in final.values()), final
     assert expected_credits(d) == actual_credits(d)  # the rogue's bond went to the challenger and the treasury
     assert net.report(ids)["conserved"]
