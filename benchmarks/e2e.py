@@ -33,13 +33,12 @@ def main() -> None:
     ap.add_argument("--commit", type=int, default=5, help="commit window, s")
     ap.add_argument("--reveal", type=int, default=3, help="reveal window, s")
     ap.add_argument("--batch", type=int, default=200, help="tasks per submitting transaction")
-    ap.add_argument("--protocol", choices=("v1", "v2"), default="v2", help="market protocol")
     args = ap.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="nashnet-e2e-"))
     params = devnet_params(challenge=args.challenge, commit=args.commit, reveal=args.reveal)
     t0 = time.monotonic()
-    net = Devnet.up(folder, nodes=args.nodes, params=params, capacity=max(args.tasks, 16), protocol=args.protocol)
+    net = Devnet.up(folder, nodes=args.nodes, params=params, capacity=max(args.tasks, 16))
     print(f"devnet with {args.nodes} nodes up in {time.monotonic() - t0:.1f} s ({folder})")
     try:
         items = samples(args.tasks, kinds=("neuro-symbolic",), cheap=True)
@@ -79,7 +78,6 @@ def main() -> None:
           f"{args.nodes} nodes' workers")
     print(f"  audits verified: {report['audits_verified']}, tokens conserved: {report['conserved']}")
     print(json.dumps({
-        "protocol": args.protocol,
         "tasks": args.tasks,
         "settled": settled,
         "tasks_per_s": round(settled / elapsed, 3),

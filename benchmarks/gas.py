@@ -39,7 +39,7 @@ def main() -> None:
         w3 = connect(chain.url)
         acct = [dev_account(i, chain.chain_id) for i in range(4)]
         boss, op, op2, voter = (Sender(w3, a, decoder) for a in acct)
-        config = DeployConfig(protocol="v1")
+        config = DeployConfig()
         manifest = deploy(w3, boss, artifacts, config)
         for c in manifest.contracts.values():
             gas[f"{c.name}.constructor"] = int(w3.eth.get_transaction_receipt(c.tx_hash)["gasUsed"])

@@ -1,5 +1,4 @@
-"""Gas of a whole task lifecycle, per step and amortized per task: protocol v2
-(``TaskMarketV2``) and, for comparison in the same run, v1 (``TaskMarket``, still deployed).
+"""Gas of a whole task lifecycle, per step and amortized per task, on ``TaskMarketV2``.
 
 On the in-process chain (py-evm, prague): 5 staked nodes; a requester submits N tasks
 (redundancy 3) in one transaction; one proposal allocates each task to 3 nodes; the
@@ -11,7 +10,8 @@ against a wrong 100-task proposal.
 Node registration and staking are one-off and not counted. Prints a table per N; the
 last line is one JSON object ``{"gas_per_task_10", "gas_per_task_100", "gas_per_task_500",
 "gas_per_task_1000", "challenge_gas_100", "gas_per_task_10_v1", "gas_per_task_100_v1"}``;
-``gas_per_task_1000`` is null while a 1,000-task round cannot be settled in one block.
+``gas_per_task_1000`` is null while a 1,000-task round cannot be settled in one block, and the
+``_v1`` keys are the removed v1 market's last measured figures, printed as such.
 """
 
 from __future__ import annotations
@@ -27,89 +27,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from consensus.clearing import Allocation  # noqa: E402
 from consensus.clients.market_v2 import MarketV2, MoveKind, TaskInput, move_args, results_for  # noqa: E402
 from contracts import (  # noqa: E402
-    DeployConfig,
-    Deployment,
     ErrorDecoder,
     InProcessChain,
     Sender,
     advance_time,
     compile_contracts,
-    deploy,
     mine,
 )
 from contracts.deploy import ParamsConfig, deploy_market_v2  # noqa: E402
-from contracts.market import batch_commitment, item_commitment, market  # noqa: E402
-from contracts.registry import register_node  # noqa: E402
 
 TOKEN = 10**18
+#: v1's gas per task in this scenario, as last measured before v1 was removed (not re-run).
+V1_GAS_PER_TASK = {10: 450_864, 100: 296_395}
 NODES = 5
 REDUNDANCY = 3
-
-
-def lifecycle(n_tasks: int) -> dict[str, tuple[int, int]]:
-    """{step: (transactions, gas)} for one round of ``n_tasks`` tasks."""
-    artifacts = compile_contracts()
-    decoder = ErrorDecoder.from_artifacts(artifacts.contracts.values())
-    chain = InProcessChain.start()
-    w3 = chain.w3
-    senders = [Sender(w3, a, decoder) for a in chain.accounts]
-    boss, proposer, settler = senders[0], senders[6], senders[7]
-    config = DeployConfig(protocol="v1")
-    d = Deployment.attach(w3, deploy(w3, boss, artifacts, config), artifacts)
-    m, f, p = market(d), market(d).functions, d.params.functions
-    nodes = senders[1 : 1 + NODES]
-    for s in [*nodes, proposer]:
-        boss.transact(d.token.functions.transfer(s.address, 10_000 * TOKEN))
-    for s in nodes:
-        register_node(d, s, signing_key=b"\x01" * 32, endpoint="http://127.0.0.1:9000",
-                      capacity=n_tasks, prices={1: 9 * TOKEN}, stake=2_000 * TOKEN)
-
-    steps: dict[str, tuple[int, int]] = {}
-
-    def rec(step: str, sender: Sender, fn: object) -> object:
-        receipt = sender.transact(fn)
-        count, gas = steps.get(step, (0, 0))
-        steps[step] = (count + 1, gas + int(receipt["gasUsed"]))
-        return receipt
-
-    reward = 30 * TOKEN
-    deadline = int(w3.eth.get_block("latest")["timestamp"]) + 86_400
-    rec("approve (requester, once)", boss, d.token.functions.approve(m.address, reward * n_tasks))
-    specs = [b'{"task": %d}' % i for i in range(n_tasks)]
-    inputs = [(keccak(s), s, 1, reward, REDUNDANCY, 0, deadline) for s in specs]
-    rec("submitTasks (batch)", boss, f.submitTasks(inputs))
-    tasks = list(range(1, n_tasks + 1))
-    by_node: dict[str, list[int]] = {s.address: [] for s in nodes}
-    for j, t in enumerate(tasks):
-        for r in range(REDUNDANCY):
-            by_node[nodes[(j + r) % NODES].address].append(t)
-    rec("approve (proposer bond)", proposer, d.token.functions.approve(m.address, p.proposerBond().call()))
-    rec("proposeAllocation", proposer, f.proposeAllocation(1, [(a, ts) for a, ts in by_node.items()]))
-    advance_time(w3, p.challengeWindow().call())
-    rec("finalize", proposer, f.finalize(1, tasks))
-
-    liar = nodes[0].address
-    results: dict[str, tuple[list[bytes], list[bytes]]] = {}
-    for s in nodes:
-        ids = by_node[s.address]
-        hashes = [keccak(b"wrong" if s.address == liar and t % 10 == 0 else b"result %d" % t) for t in ids]
-        salts = [keccak(s.address.encode() + t.to_bytes(32, "big")) for t in ids]
-        results[s.address] = (hashes, salts)
-        items = [item_commitment(h, salt, s.address) for h, salt in zip(hashes, salts, strict=True)]
-        rec("commit (per node)", s, f.commit(1, batch_commitment(ids, items)))
-    advance_time(w3, p.commitWindow().call() + 1)
-    for s in nodes:
-        hashes, salts = results[s.address]
-        ids = by_node[s.address]
-        rec("reveal (per node)", s, f.reveal(1, ids, hashes, salts, [b""] * len(ids)))
-    advance_time(w3, p.revealWindow().call() + 1)
-    lists = [sorted((a for a, ts in by_node.items() if t in ts), key=lambda a: int(a, 16)) for t in tasks]
-    rec("settleMany (batch)", settler, f.settleMany(tasks, lists))
-    for account in [boss.address, proposer.address, d.timelock.address, *by_node]:
-        if f.creditOf(account).call():
-            rec("claim / claimFor", settler, f.claimFor(account))
-    assert d.token.functions.balanceOf(m.address).call() == 0
-    return steps
 
 
 def lifecycle_v2(n_tasks: int, *, challenge: bool = False) -> dict[str, tuple[int, int]]:
@@ -206,8 +137,10 @@ def main() -> None:
     steps = lifecycle_v2(100, challenge=True)
     _table("v2 challenge (with the submission it needs)", 100, steps)
     summary["challenge_gas_100"] = steps["commitChallenge"][1] + steps["challenge (Add, proofs)"][1]
-    for n in (10, 100):
-        summary[f"gas_per_task_{n}_v1"] = _table("v1", n, lifecycle(n)) // n
+    # v1 (TaskMarket) was removed; its last measurement in this scenario is kept for reference.
+    summary["gas_per_task_10_v1"] = V1_GAS_PER_TASK[10]
+    summary["gas_per_task_100_v1"] = V1_GAS_PER_TASK[100]
+    print(f"\nv1 (removed), last measured: {V1_GAS_PER_TASK[10]:,} gas/task @10, {V1_GAS_PER_TASK[100]:,} @100")
     print(json.dumps(summary))
 
 

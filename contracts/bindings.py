@@ -55,17 +55,12 @@ class Deployment:
 
     @property
     def market(self) -> Any:
-        """The task market: ``TaskMarket`` (v1) or ``TaskMarketV2``, as the manifest says."""
+        """The task market, ``TaskMarketV2``."""
         return self.contract("market")
 
-    @property
-    def protocol(self) -> str:
-        """``"v2"`` when the market is ``TaskMarketV2``, else ``"v1"``."""
-        return "v2" if self.manifest.contracts["market"].name == "TaskMarketV2" else "v1"
-
     def client(self) -> Any:
-        """A protocol v2 client of the market (:class:`consensus.clients.market_v2.MarketV2`)
-        reading events from the market's deployment block (for a ``TaskMarketV2`` deployment)."""
+        """The protocol client of the market (:class:`consensus.clients.market_v2.MarketV2`),
+        reading events from the market's deployment block."""
         from consensus.clients.market_v2 import MarketV2
 
         return MarketV2(self.w3, self.market, self.registry, self.params,

@@ -7,8 +7,6 @@ checks the two against each other on the EVM.
 - **Canonical JSON** (:func:`canonical_json`): sorted keys, no spaces, UTF-8; the preimage of
   result digests.
 - **Result digests** (:func:`result_digest`): what redundant honest nodes agree on.
-- **Salts and commitments** (:func:`derive_salt`, :func:`item_commitment`,
-  :func:`batch_commitment`): the commit–reveal of results.
 - **The audit fold** (:func:`extend_head`, :func:`fold_head`): a task's head over its
   transitions.
 - **Protocol v2 records** (``docs/protocol-v2.md``): task records and heads, registry
@@ -37,16 +35,13 @@ __all__ = [
     "TRANSITION_DATA",
     "TaskRecord",
     "Transition",
-    "batch_commitment",
     "canonical_json",
     "challenge_commitment",
     "config_hash",
     "decode_payloads",
     "encode_payloads",
-    "derive_salt",
     "extend_head",
     "fold_head",
-    "item_commitment",
     "merkle_proof",
     "merkle_root",
     "merkle_verify",
@@ -67,7 +62,6 @@ NUM_PRICE_KINDS = 16
 #: Transition kind of a submission, the first step of every task's audit fold.
 SUBMITTED = 0
 
-_SALT_DOMAIN = "nashnet/result-salt/v1"
 _ROUND_SECRET_DOMAIN = "nashnet/round-secret/v2"
 _MIN_SECRET = 16
 
@@ -93,35 +87,6 @@ def result_digest(task_id: int, kind: str, ok: bool, answer: str | None) -> byte
     """
     body = {"v": 1, "task": int(task_id), "kind": kind, "ok": bool(ok), "answer": answer if ok else None}
     return bytes(keccak(canonical_json(body)))
-
-
-# ------------------------------------------------------------ salts and commitments
-
-
-def derive_salt(secret: bytes, task_id: int, round_: int) -> bytes:
-    """``keccak256(abi.encode("nashnet/result-salt/v1", secret, taskId, round))``.
-
-    Salts are derived, not stored, so a node that restarts between commit and reveal derives
-    the same ones.
-
-    Raises:
-        ConfigError: ``secret`` is shorter than 16 bytes (a guessable salt lets others read a
-            committed result before the reveal).
-    """
-    if not isinstance(secret, bytes) or len(secret) < _MIN_SECRET:
-        got = f"{len(secret)} bytes" if isinstance(secret, bytes) else type(secret).__name__
-        raise ConfigError(f"secret: expected at least {_MIN_SECRET} random bytes, got {got}")
-    return bytes(keccak(encode(["string", "bytes", "uint256", "uint256"], [_SALT_DOMAIN, secret, task_id, round_])))
-
-
-def item_commitment(result_hash: bytes, salt: bytes, node: str) -> bytes:
-    """``keccak256(abi.encode(resultHash, salt, node))``: one task's commitment (v1)."""
-    return bytes(keccak(encode(["bytes32", "bytes32", "address"], [result_hash, salt, node])))
-
-
-def batch_commitment(task_ids: Sequence[int], items: Sequence[bytes]) -> bytes:
-    """``keccak256(abi.encode(taskIds, items))``: what a node commits for a round (v1)."""
-    return bytes(keccak(encode(["uint256[]", "bytes32[]"], [list(task_ids), list(items)])))
 
 
 # ------------------------------------------------------------------------ audit fold

@@ -1,8 +1,8 @@
 """Deploy and wire nashnet's contracts, leaving no deployer backdoor.
 
 Order: token → timelock → params (governed by the timelock) → node registry →
-task market (its treasury is the timelock; with ``protocol="v2"``, the ``AllocationCheck``
-library and then ``TaskMarketV2`` linked to it) → governor; the registry names the market as
+``AllocationCheck`` library → ``TaskMarketV2`` linked to it (its treasury is the timelock) →
+governor; the registry names the market as
 its only slasher (once, for good), the governor becomes the timelock's only proposer and
 canceller, anyone may execute, and the deployer renounces the timelock's admin role.
 What the deployer keeps is tokens, nothing more.
@@ -11,7 +11,7 @@ What the deployer keeps is tokens, nothing more.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from web3 import Web3
@@ -103,9 +103,6 @@ class DeployConfig(BaseModel):
     #: Seconds below which the timelock's delay never drops; default: the initial delay.
     timelock_delay_floor: int | None = Field(None, ge=0)
     params: ParamsConfig = Field(default_factory=ParamsConfig)
-    #: Which market to deploy: ``v2`` (``TaskMarketV2`` linked to the ``AllocationCheck``
-    #: library, see docs/protocol-v2.md), or ``v1`` (``TaskMarket``, kept until it is removed).
-    protocol: Literal["v1", "v2"] = "v2"
 
     @model_validator(mode="after")
     def _floor_below_delay(self) -> DeployConfig:
@@ -153,13 +150,10 @@ def deploy(
     timelock = put("timelock", config.timelock_delay, config.effective_timelock_floor, [], [ZERO_ADDRESS], deployer)
     put("params", timelock.address, config.params.effective_window_floor, config.params.as_tuple())
     registry = put("registry", token.address, deployed["params"].address)
-    market_args = (token.address, deployed["params"].address, registry.address, timelock.address)
-    if config.protocol == "v2":
-        library = put("library", name="AllocationCheck")
-        linked = artifacts["TaskMarketV2"].linked((artifacts["AllocationCheck"], library.address))
-        market = put("market", *market_args, name="TaskMarketV2", artifact=linked)
-    else:
-        market = put("market", *market_args)
+    library = put("library")
+    linked = artifacts["TaskMarketV2"].linked((artifacts["AllocationCheck"], library.address))
+    market = put("market", token.address, deployed["params"].address, registry.address, timelock.address,
+                 artifact=linked)
     governor = put(
         "governor",
         token.address,

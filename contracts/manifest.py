@@ -25,7 +25,8 @@ CONTRACT_NAMES = {
     "timelock": "NashTimelock",
     "params": "Params",
     "registry": "NodeRegistry",
-    "market": "TaskMarket",
+    "library": "AllocationCheck",
+    "market": "TaskMarketV2",
     "governor": "NashGovernor",
 }
 
@@ -94,6 +95,11 @@ class Manifest(BaseModel):
     def check_abis(self, artifacts: Artifacts) -> None:
         """Raise :class:`ManifestError` if the compiled ABIs differ from the deployed ones."""
         for key, c in self.contracts.items():
+            if c.name not in artifacts.contracts:
+                raise ManifestError(
+                    f"the {key} contract ({c.name}) at {c.address} is not part of this release (the v1 "
+                    "TaskMarket was replaced by TaskMarketV2); deploy again or use the matching release"
+                )
             compiled = artifacts[c.name].abi_hash
             if compiled != c.abi_hash:
                 raise ManifestError(

@@ -22,10 +22,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from eth_abi import decode
 from web3 import Web3
 
-from consensus.clients.audit import verify_audit, verify_history
+from consensus.clients.audit import verify_history
 from consensus.clients.history import histories
 from consensus.clients.market_v2 import TaskInput
 from contracts import DeployConfig, Deployment, ErrorDecoder, Manifest, Sender, codec, compile_contracts, connect
@@ -34,7 +33,6 @@ from contracts.deploy import ParamsConfig
 from contracts.errors import ChainError, ConfigError
 from contracts.files import write_atomic
 from contracts.kinds import TaskKind
-from contracts.market import TaskStatus, Transition, proposal_of, submit_tasks, transitions
 from node.devnet_report import TaskRecord, judge, slashed_by_node
 from node.keys import Keystore, dev_account
 from node.samples import Sample
@@ -100,14 +98,9 @@ class Devnet:
         num_cpus: int = 0,
         node_env: dict[str, str] | None = None,
         block_time: int = 1,
-        protocol: str = "v2",
         say: Callable[[str], None] = lambda _m: None,
     ) -> Devnet:
-        """Start everything; returns once every node is registered and active.
-
-        ``protocol`` picks the market: ``"v2"`` (``TaskMarketV2``, see docs/protocol-v2.md) or
-        ``"v1"`` (``TaskMarket``); the node processes play whichever the manifest names.
-        """
+        """Start everything; returns once every node is registered and active."""
         folder = Path(folder)
         if (folder / STATE_FILE).exists():
             old = cls.load(folder)
@@ -119,7 +112,7 @@ class Devnet:
                   manifest_path=folder / "manifest.json",
                   password=os.environ.get("NASHNET_PASSWORD") or secrets.token_urlsafe(16), _anvil=anvil)
         try:
-            net._deploy(params or devnet_params(), protocol, say)
+            net._deploy(params or devnet_params(), say)
             # A real chain makes a block every few seconds whether or not anyone sends one; so does
             # the devnet from here on (deploying went faster with a block per transaction).
             connect(net.rpc_url).provider.make_request("evm_setIntervalMining", [block_time])  # type: ignore[arg-type]
@@ -131,11 +124,10 @@ class Devnet:
             raise
         return net
 
-    def _deploy(self, params: ParamsConfig, protocol: str, say: Callable[[str], None]) -> None:
+    def _deploy(self, params: ParamsConfig, say: Callable[[str], None]) -> None:
         w3 = connect(self.rpc_url)
         chain_id = int(w3.eth.chain_id)
-        config = DeployConfig(params=params, protocol=protocol)  # type: ignore[arg-type]
-        result = run_scenario(w3, dev_account(0, chain_id), [], config=config, say=say)
+        result = run_scenario(w3, dev_account(0, chain_id), [], config=DeployConfig(params=params), say=say)
         if not result.passed:
             raise ChainError(f"devnet governance scenario failed: proposal {result.proposal_state}")
         result.manifest.save(self.manifest_path)
@@ -216,22 +208,16 @@ class Devnet:
         ids: list[int] = []
         for start in range(0, len(items), batch):
             chunk = items[start : start + batch]
-            tasks = [{"spec": s.spec, "kind": int(TaskKind.parse(s.kind)), "reward": s.reward or reward,
-                      "deadline": now + deadline_s, "redundancy": s.redundancy} for s in chunk]
-            if d.protocol == "v2":
-                sender.transact(d.token.functions.approve(d.market.address, sum(t["reward"] for t in tasks)))
-                ids += d.client().submit(sender, [TaskInput(t["spec"], t["kind"], t["reward"], t["deadline"],
-                                                            t["redundancy"]) for t in tasks])
-            else:
-                ids += submit_tasks(d, sender, tasks)
+            tasks = [TaskInput(s.spec, int(TaskKind.parse(s.kind)), s.reward or reward, now + deadline_s, s.redundancy)
+                     for s in chunk]
+            sender.transact(d.token.functions.approve(d.market.address, sum(t.reward for t in tasks)))
+            ids += d.client().submit(sender, tasks)
         return ids
 
     def statuses(self, ids: Sequence[int], d: Deployment | None = None) -> dict[int, str]:
-        """Each task's status in lower case: open, allocated, settled, refunded, expired (v2: cancelled)."""
+        """Each task's status: open, allocated, settled, refunded, expired or cancelled."""
         d = d or self.deployment()
-        if d.protocol == "v2":
-            return {t: h.status for t, h in histories(d.client(), ids).items()}
-        return {t: TaskStatus(int(d.market.functions.getTask(t).call()[1])).name.lower() for t in ids}
+        return {t: h.status for t, h in histories(d.client(), ids).items()}
 
     def wait(self, ids: Sequence[int], *, timeout: float = 600, poll: float = 1.0,
              progress: Callable[[dict[int, str]], None] | None = None) -> dict[int, str]:
@@ -250,41 +236,7 @@ class Devnet:
                 d: Deployment | None = None) -> list[TaskRecord]:
         """What the chain says about each task of ``ids``: status, assigned nodes, reveals, winner, slashes."""
         d = d or self.deployment()
-        if d.protocol == "v2":
-            return _records_v2(d, ids, expected)
-        m = d.market.functions
-        start = d.manifest.contracts["market"].block
-        slashes: dict[int, dict[str, int]] = {}
-        for e in d.market.events.NodeSlashed().get_logs(from_block=start):
-            per_task = slashes.setdefault(int(e["args"]["taskId"]), {})
-            node = Web3.to_checksum_address(e["args"]["node"])
-            per_task[node] = per_task.get(node, 0) + int(e["args"]["amount"])
-        proposals: dict[int, dict[str, list[int]]] = {}
-        out = []
-        for t in ids:
-            task = m.getTask(t).call()
-            rec: dict[str, Any] = {"id": t, "kind": TaskKind(int(task[2])).label,
-                                   "status": TaskStatus(int(task[1])).name.lower(), "reveals": [],
-                                   "slashed": slashes.get(t, {}), "expected": (expected or {}).get(t)}
-            for kind, data, _ in transitions(d, t):
-                if kind == Transition.ALLOCATED:
-                    round_ = int(decode(["uint256"] * 4, data)[0])
-                    if round_ not in proposals:
-                        proposals[round_] = proposal_of(d, round_)
-                    rec["assigned"] = tuple(sorted(n for n, ts in proposals[round_].items() if t in ts))
-                elif kind == Transition.REVEALED:
-                    node, result_hash, payload = decode(["address", "bytes32", "bytes"], data)
-                    ok, answer = _payload_answer(bytes(payload))
-                    rec["reveals"].append({"node": Web3.to_checksum_address(node),
-                                           "result_hash": "0x" + bytes(result_hash).hex(), "ok": ok,
-                                           "answer": answer})
-                elif kind == Transition.SETTLED:
-                    winner, _, _, _, refund = decode(["bytes32", "uint256", "uint256", "uint256", "uint256"], data)
-                    rec["winner"], rec["refund"] = "0x" + bytes(winner).hex(), int(refund)
-                elif kind in (Transition.REFUNDED, Transition.EXPIRED):
-                    rec["refund"] = int(decode(["uint256"], data)[0])
-            out.append(TaskRecord.from_dict(rec))
-        return out
+        return _records(d, ids, expected)
 
     def report(self, ids: Sequence[int], expected: Mapping[int, str] | None = None) -> dict[str, Any]:
         """Outcome, audit and accounting of ``ids``, and the verdict.
@@ -300,15 +252,10 @@ class Devnet:
             by_kind.setdefault(r.kind, {}).setdefault(r.status, 0)
             by_kind[r.kind][r.status] += 1
         audits_ok = 0
-        if d.protocol == "v2":
-            m = d.client()
-            for h in histories(m, ids).values():
-                verify_history(m, h)
-                audits_ok += 1
-        else:
-            for t in ids:
-                verify_audit(d, t)
-                audits_ok += 1
+        m = d.client()
+        for h in histories(m, ids).values():
+            verify_history(m, h)
+            audits_ok += 1
         token = d.token.functions
         holders = {d.market.address, d.registry.address, d.timelock.address}
         holders |= {n.address for n in self.nodes}
@@ -316,10 +263,7 @@ class Devnet:
         supply = int(token.totalSupply().call())
         held = sum(int(token.balanceOf(a).call()) for a in holders)
         f = d.market.functions
-        if d.protocol == "v2":
-            escrowed, bonds, unclaimed = int(f.escrowed().call()), int(f.bonds().call()), int(f.unclaimed().call())
-        else:
-            escrowed, bonds, unclaimed = (int(x) for x in f.liabilities().call())
+        escrowed, bonds, unclaimed = int(f.escrowed().call()), int(f.bonds().call()), int(f.unclaimed().call())
         market_balance = int(token.balanceOf(d.market.address).call())
         conserved = held == supply and market_balance == escrowed + bonds + unclaimed
         name_of = {n.address: n.name for n in self.nodes}
@@ -393,7 +337,7 @@ class Devnet:
             state.unlink()
 
 
-def _records_v2(d: Deployment, ids: Sequence[int], expected: Mapping[int, str] | None) -> list[TaskRecord]:
+def _records(d: Deployment, ids: Sequence[int], expected: Mapping[int, str] | None) -> list[TaskRecord]:
     out = []
     for t, h in histories(d.client(), ids).items():
         reveals = []

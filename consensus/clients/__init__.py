@@ -1,52 +1,41 @@
-"""Clients of the task market: proposer, watcher/challenger, a node's results, audit verifier.
+"""The protocol client of the task market, and what requesters read back from it.
 
 Typical round::
 
-    from consensus.clients import NodeResults, Proposer, Watcher, verify_audit
+    from consensus.clients import MarketV2, TaskInput, histories, verify_audit
 
-    proposal = Proposer(d, proposer_sender).propose()     # solve and propose, bond posted
-    verdict = Watcher(d, watcher_sender).watch()          # challenges only what checkMove accepts
-    ...                                                   # after the challenge window:
-    Proposer(d, proposer_sender).finalize(proposal.round)
-    node = NodeResults(d, node_sender, secret)            # salts derived from the secret
-    node.commit(round_, hashes); node.reveal(round_, hashes, data); node.settle(ids); node.claim()
-    verify_audit(d, task_id)                              # raises AuditMismatch on a bad history
+    m = d.client()                                   # a MarketV2 over the deployment
+    ids = m.submit(requester, [TaskInput(spec, kind, reward, deadline)])
+    p = m.build_proposal(); m.propose(proposer, p)   # solve the game on chain state, bond posted
+    ...                                              # a watcher: m.find_move(p, closes), commit, challenge
+    m.finalize(proposer, p.round)                    # after the challenge window
+    m.commit(node, p.round, secret, results); m.reveal(node, p.round, secret, results, payloads)
+    m.settle(anyone, p.round); m.claim(node)
+    histories(m, ids); verify_audit(m, ids[0])       # raises AuditMismatch on a bad history
 """
 
-from consensus.clients.audit import AuditReport, fold_head, verify_audit
-from consensus.clients.errors import (
-    AuditMismatch,
-    ChallengeWindowOpen,
-    ClientError,
-    ResultError,
-    RoundStateError,
-)
-from consensus.clients.moves import to_chain_move
-from consensus.clients.proposer import Proposal, Proposer
-from consensus.clients.results import NodeResults, derive_salt, result_hash
-from consensus.clients.state import RoundInfo, chain_time, instance_from_chain, round_info
-from consensus.clients.watcher import Outcome, Verdict, Watcher
+from consensus.clients.audit import AuditReport, fold_head, verify_audit, verify_history
+from consensus.clients.errors import AuditMismatch, ClientError
+from consensus.clients.history import Reveal, Step, TaskHistory, UnknownTask, histories, history
+from consensus.clients.market_v2 import MarketV2, MoveKind, ProposalV2, TaskInput, TaskLeaf, results_for
 
 __all__ = [
     "AuditMismatch",
     "AuditReport",
-    "ChallengeWindowOpen",
     "ClientError",
-    "NodeResults",
-    "Outcome",
-    "Proposal",
-    "Proposer",
-    "ResultError",
-    "RoundInfo",
-    "RoundStateError",
-    "Verdict",
-    "Watcher",
-    "chain_time",
-    "derive_salt",
+    "MarketV2",
+    "MoveKind",
+    "ProposalV2",
+    "Reveal",
+    "Step",
+    "TaskHistory",
+    "TaskInput",
+    "TaskLeaf",
+    "UnknownTask",
     "fold_head",
-    "instance_from_chain",
-    "result_hash",
-    "round_info",
-    "to_chain_move",
+    "histories",
+    "history",
+    "results_for",
     "verify_audit",
+    "verify_history",
 ]

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from contracts.bindings import Deployment
-from contracts.codec import ZERO32, extend_head, fold_head, task_head0
+from contracts.codec import extend_head, fold_head, task_head0
 
 from .errors import AuditMismatch
 
 if TYPE_CHECKING:
     from .history import TaskHistory
+    from .market_v2 import MarketV2
 
 __all__ = ["AuditReport", "fold_head", "verify_audit", "verify_history"]
 
@@ -36,46 +37,31 @@ class AuditReport:
     head: bytes
 
 
-def verify_audit(d: Any, task_id: int, steps: Sequence[Step] | None = None) -> AuditReport:
+def verify_audit(d: Deployment | MarketV2, task_id: int, steps: Sequence[Step] | None = None) -> AuditReport:
     """Check that a task's history hashes to the head the contract holds.
 
-    On protocol v2 the fold starts from ``task_head0(record)``, the record taken from
-    ``TaskSubmitted`` (step 0), and extends it with every ``TaskTransition`` of the task; on v1
-    it starts from zero.
+    The fold starts from ``task_head0(record)``, the record taken from ``TaskSubmitted``
+    (step 0), and extends it with every ``TaskTransition`` of the task.
 
     Args:
-        d: The deployment, or (v2) its market client.
+        d: The deployment, or its market client.
         task_id: The task.
         steps: ``(kind, data, recorded head)`` per transition; default: read from the
             task's ``TaskTransition`` events.
 
     Raises:
-        UnknownTask: (v2) no ``TaskSubmitted`` event names the task.
+        UnknownTask: no ``TaskSubmitted`` event names the task.
         AuditMismatch: the submission head or a step's recorded head differs from the folded
             one, or the folded head differs from ``headOf(task_id)``.
     """
-    if not isinstance(d, Deployment) or d.protocol == "v2":
-        from .history import history
+    from .history import history
 
-        m = d.client() if isinstance(d, Deployment) else d
-        return verify_history(m, history(m, task_id), steps)
-    from contracts.market import transitions
-
-    if steps is None:
-        steps = transitions(d, task_id)
-    head = ZERO32
-    for n, (kind, data, recorded) in enumerate(steps):
-        head = extend_head(head, kind, data)
-        if head != bytes(recorded):
-            raise AuditMismatch(task_id, n, bytes(recorded), head)
-    on_chain = bytes(d.market.functions.headOf(task_id).call())
-    if head != on_chain:
-        raise AuditMismatch(task_id, None, on_chain, head)
-    return AuditReport(task_id=task_id, ok=True, steps=len(steps), head=head)
+    m = d.client() if isinstance(d, Deployment) else d
+    return verify_history(m, history(m, task_id), steps)
 
 
-def verify_history(m: Any, h: TaskHistory, steps: Sequence[Step] | None = None) -> AuditReport:
-    """Check a v2 task history (from :func:`consensus.clients.history.histories`) against the chain.
+def verify_history(m: MarketV2, h: TaskHistory, steps: Sequence[Step] | None = None) -> AuditReport:
+    """Check a task history (from :func:`consensus.clients.history.histories`) against the chain.
 
     Step 0 is the submission: the head ``TaskSubmitted`` recorded must be ``task_head0`` of the
     record it carried. ``steps`` replaces the history's transitions (to check a copy kept

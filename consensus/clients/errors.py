@@ -4,32 +4,11 @@ from __future__ import annotations
 
 from contracts.errors import NashnetError
 
-__all__ = ["AuditMismatch", "ChallengeWindowOpen", "ClientError", "ResultError", "RoundStateError"]
+__all__ = ["AuditMismatch", "ClientError"]
 
 
 class ClientError(NashnetError):
     """Root of every error raised by :mod:`consensus.clients`."""
-
-
-class RoundStateError(ClientError):
-    """A round is not in the state an action needs (no proposal, already proposed, closed)."""
-
-
-class ChallengeWindowOpen(RoundStateError):
-    """``finalize`` was asked for before the challenge window of the round closed."""
-
-    def __init__(self, round_: int, closes_at: int, now: int) -> None:
-        self.round = round_
-        self.closes_at = closes_at
-        self.now = now
-        super().__init__(
-            f"round {round_}: the challenge window closes at {closes_at} but the chain time is {now}; "
-            f"finalize again in {closes_at - now} s"
-        )
-
-
-class ResultError(ClientError, ValueError):
-    """Results handed to commit or reveal are malformed or name tasks not assigned to the node."""
 
 
 class AuditMismatch(ClientError):

@@ -55,7 +55,6 @@ def deploy_cmd(
     manifest: Path | None = c.ManifestOpt,
     config: Path | None = typer.Option(None, "--config", help="TOML file with DeployConfig fields."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing manifest for another deployment."),
-    protocol: str | None = typer.Option(None, "--protocol", help="Market protocol, v1 or v2 (default: the config's)."),
     yes: bool = c.YesOpt,
     as_json: bool = c.JsonOpt,
 ) -> None:
@@ -68,10 +67,6 @@ def deploy_cmd(
 
     s = c.settings(rpc_url, manifest)
     cfg = _load_config(config)
-    if protocol is not None:
-        if protocol not in ("v1", "v2"):
-            raise ConfigError(f"--protocol: expected v1 or v2, got {protocol!r}")
-        cfg = cfg.model_copy(update={"protocol": protocol})
     w3 = c.web3_for(s)
     acct = c.account_for(s, w3, account, dev)
     target = s.manifest_path

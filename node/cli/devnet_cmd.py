@@ -54,7 +54,6 @@ def up_cmd(
         180, "--commit-window", min=2, help="Seconds to commit results (room for a language-model task)."
     ),
     reveal_window: int = typer.Option(15, "--reveal-window", min=2, help="Seconds to reveal results."),
-    protocol: str = typer.Option("v2", "--protocol", help="Market protocol: v1 or v2 (docs/protocol-v2.md)."),
     folder: Path | None = FolderOpt,
     as_json: bool = c.JsonOpt,
 ) -> None:
@@ -64,13 +63,10 @@ def up_cmd(
     """
     from rich.live import Live
 
-    from contracts.errors import ConfigError
     from contracts.kinds import TaskKind
     from node.devnet import Devnet, devnet_params, expected_answer
     from node.samples import samples
 
-    if protocol not in ("v1", "v2"):
-        raise ConfigError(f"--protocol: expected v1 or v2, got {protocol!r}")
     wanted = tuple(k.strip() for k in kinds.split(",") if k.strip())
     for k in wanted:
         TaskKind.parse(k)
@@ -80,7 +76,7 @@ def up_cmd(
         c.err.print(f"[dim]•[/dim] {m}")
 
     params = devnet_params(challenge=challenge_window, commit=commit_window, reveal=reveal_window)
-    net = Devnet.up(target, nodes=nodes, port=port, params=params, protocol=protocol, say=say)
+    net = Devnet.up(target, nodes=nodes, port=port, params=params, say=say)
     try:
         c.err.print(f"devnet up: anvil {net.rpc_url}, manifest {net.manifest_path}, {nodes} nodes")
         items = samples(per_kind, kinds=tuple(TaskKind.parse(k).label for k in wanted)) if per_kind else []

@@ -189,10 +189,8 @@ def run_cmd(
     name = cfg.account or f"dev{cfg.dev}"
     key = identity.load_or_create(identity.identity_path(s.keystore_path, name), c.password())
     folder = cfg.state_dir or s.home / "nodes" / sender.address
-    if d.protocol == "v2":
-        from node.daemon.node_v2 import NodeDaemon
-    else:
-        from node.daemon.node import NodeDaemon
+    from node.daemon.node import NodeDaemon
+
     daemon = NodeDaemon(d, sender, key, cfg, folder)
     stop = threading.Event()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,42 +19,10 @@ app = typer.Typer(help="Submit tasks and follow them to settlement.", no_args_is
 MAX_INPUT_BYTES = 64 * 1024
 
 
-@cache
-def _layout() -> dict[int, tuple[list[str], list[str]]]:
-    """ABI layout of each transition's data, as the market encodes it."""
-    from contracts.market import Transition
-
-    return {
-        Transition.SUBMITTED: (
-            ["address", "bytes32", "uint8", "uint256", "uint256", "uint256", "uint64"],
-            ["requester", "spec_hash", "kind", "reward", "redundancy", "min_redundancy", "deadline"],
-        ),
-        Transition.ALLOCATED: (["uint256"] * 4, ["round", "nodes", "commit_deadline", "reveal_deadline"]),
-        Transition.REVEALED: (["address", "bytes32", "bytes"], ["node", "result_hash", "result"]),
-        Transition.SETTLED: (
-            ["bytes32", "uint256", "uint256", "uint256", "uint256"],
-            ["winner", "winners", "share", "fee", "refund"],
-        ),
-        Transition.REFUNDED: (["uint256"], ["amount"]),
-        Transition.EXPIRED: (["uint256"], ["amount"]),
-    }
-
-
 def _plain(v: Any) -> Any:
     if isinstance(v, bytes):
         return "0x" + v.hex()
     return v
-
-
-def _decode(kind: int, data: bytes) -> dict[str, Any]:
-    from eth_abi import decode
-    from eth_utils import to_checksum_address
-
-    types, names = _layout()[kind]
-    values = decode(types, data)
-    return {
-        n: to_checksum_address(v) if t == "address" else _plain(v) for t, n, v in zip(types, names, values, strict=True)
-    }
 
 
 def _kind_label(k: int) -> str:
@@ -176,7 +143,6 @@ def submit_cmd(
     """
     from contracts.errors import ConfigError
     from contracts.kinds import TaskKind
-    from contracts.market import submit_task
     from node.amounts import fmt_amount, parse_amount
 
     k = TaskKind.parse(kind)
@@ -223,25 +189,11 @@ def submit_cmd(
         )
     c.confirm(f"Escrow {fmt_amount(value)} tokens for a {k.label} task from {acct.address}?", yes)
     now = int(w3.eth.get_block("latest")["timestamp"])
-    sender = c.sender_for(s, w3, acct)
-    if d.protocol == "v2":
-        from consensus.clients.market_v2 import TaskInput
+    from consensus.clients.market_v2 import TaskInput
 
-        sender.transact(d.token.functions.approve(d.market.address, value))
-        [tid] = d.client().submit(
-            sender, [TaskInput(spec, int(k), value, now + deadline, redundancy, min_redundancy)]
-        )
-    else:
-        tid = submit_task(
-            d,
-            sender,
-            spec=spec,
-            kind=int(k),
-            reward=value,
-            deadline=now + deadline,
-            redundancy=redundancy,
-            min_redundancy=min_redundancy,
-        )
+    sender = c.sender_for(s, w3, acct)
+    sender.transact(d.token.functions.approve(d.market.address, value))
+    [tid] = d.client().submit(sender, [TaskInput(spec, int(k), value, now + deadline, redundancy, min_redundancy)])
     if as_json:
         c.emit_json({"id": tid, "kind": k.label, "reward": value, "deadline": now + deadline})
     else:
@@ -271,27 +223,10 @@ def _history(d: Any, tid: int) -> Any:
 
 
 def _task(d: Any, tid: int) -> dict[str, Any]:
-    if d.protocol == "v2":
-        return _task_v2(_history(d, tid))
-    from contracts.market import TaskStatus
-
-    t = d.market.functions.getTask(tid).call()
-    if TaskStatus(int(t[1])) is TaskStatus.NONE:
-        raise _no_such_task(d, tid)
-    return {
-        "id": tid,
-        "requester": t[0],
-        "status": TaskStatus(int(t[1])).name.lower(),
-        "kind": _kind_label(t[2]),
-        "redundancy": int(t[3]),
-        "min_redundancy": int(t[4]),
-        "round": int(t[7]),
-        "reward": int(t[8]),
-        "deadline": int(t[9]),
-    }
+    return _task_row(_history(d, tid))
 
 
-def _task_v2(h: Any) -> dict[str, Any]:
+def _task_row(h: Any) -> dict[str, Any]:
     r = h.record
     return {
         "id": h.id,
@@ -309,17 +244,10 @@ def _task_v2(h: Any) -> dict[str, Any]:
 
 def _steps(d: Any, tid: int) -> list[dict[str, Any]]:
     """The task's audit steps in order, each with its decoded fields and the head it recorded."""
-    if d.protocol == "v2":
-        return _steps_v2(_history(d, tid))
-    from contracts.market import Transition, transitions
-
-    return [
-        {"step": Transition(k).name.lower(), **_decode(k, data), "head": _plain(head)}
-        for k, data, head in transitions(d, tid)
-    ]
+    return _steps_of(_history(d, tid))
 
 
-def _steps_v2(h: Any) -> list[dict[str, Any]]:
+def _steps_of(h: Any) -> list[dict[str, Any]]:
     from contracts.codec import Transition, transition_data
 
     r = h.record
@@ -334,21 +262,15 @@ def _steps_v2(h: Any) -> list[dict[str, Any]]:
 
 def _reveals(d: Any, tid: int) -> list[dict[str, Any]]:
     """Every node's reveal for ``tid``: node, result hash and payload (hex)."""
-    if d.protocol == "v2":
-        h = _history(d, tid)
-        return [{"node": n, "result_hash": _plain(r.digest), "result": _plain(r.payload)} for n, r in h.reveals.items()]
-    return [{k: s[k] for k in ("node", "result_hash", "result")} for s in _steps(d, tid) if s["step"] == "revealed"]
+    h = _history(d, tid)
+    return [{"node": n, "result_hash": _plain(r.digest), "result": _plain(r.payload)} for n, r in h.reveals.items()]
 
 
 def _outcome(d: Any, tid: int) -> dict[str, Any]:
     """How ``tid`` closed: winner (None when nobody was paid), per-winner share and fee, refund."""
-    if d.protocol == "v2":
-        h = _history(d, tid)
-        return {"winner": _plain(h.winner) if h.winner is not None else None, "share": h.price, "fee": h.fee,
-                "refund": h.refund}
-    final = _steps(d, tid)[-1]
-    return {"winner": final.get("winner"), "share": final.get("share"), "fee": final.get("fee"),
-            "refund": final.get("refund", final.get("amount"))}
+    h = _history(d, tid)
+    return {"winner": _plain(h.winner) if h.winner is not None else None, "share": h.price, "fee": h.fee,
+            "refund": h.refund}
 
 
 def _watch(d: Any, task_id: int, timeout: float) -> None:
@@ -418,7 +340,7 @@ def cancel_cmd(
     yes: bool = c.YesOpt,
     as_json: bool = c.JsonOpt,
 ) -> None:
-    """Take back an open task you submitted (protocol v2); its reward is credited to you (`task claim`).
+    """Take back an open task you submitted; its reward is credited to you (`task claim`).
 
     Example: nashnet task cancel 7 --account alice
     """
@@ -428,8 +350,6 @@ def cancel_cmd(
     s = c.settings(rpc_url, manifest)
     w3 = c.web3_for(s)
     d = c.deployment(s, w3)
-    if d.protocol != "v2":
-        raise ConfigError("task cancel needs a protocol v2 market; this deployment's market is v1")
     h = _history(d, task_id)
     acct = c.account_for(s, w3, account, dev)
     if h.record.requester != acct.address:
@@ -652,13 +572,10 @@ def list_cmd(
     w3 = c.web3_for(s)
     d = c.deployment(s, w3)
     me = c.account_for(s, w3, account, dev).address if mine else None
-    ids = range(1, int(d.market.functions.nextTaskId().call()))
-    if d.protocol == "v2":
-        from consensus.clients.history import histories
+    from consensus.clients.history import histories
 
-        rows = [_task_v2(h) for h in histories(d.client(), ids).values()]
-    else:
-        rows = [_task(d, tid) for tid in ids]
+    ids = range(1, int(d.market.functions.nextTaskId().call()))
+    rows = [_task_row(h) for h in histories(d.client(), ids).values()]
     if me is not None:
         rows = [r for r in rows if r["requester"] == me]
     if as_json:

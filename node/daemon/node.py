@@ -1,7 +1,10 @@
-"""The node daemon's loop: follow the chain, play every round, execute, commit, reveal, settle, claim.
+"""The node daemon: follow the chain, play every round, execute, commit, reveal, settle, claim.
+
+``nashnet node run`` starts it against a ``TaskMarketV2`` deployment (docs/protocol-v2.md).
 
 One tick does each step once, in order; every step reads the view folded from the chain
-log and this node's store, so a tick can be cut anywhere (a crash, SIGTERM, a dead RPC)
+log and this node's store, and every transaction is built by the one protocol client
+(:class:`consensus.clients.market_v2.MarketV2`), so a tick can be cut anywhere (a crash, SIGTERM, a dead RPC)
 and the next tick — in this process or after a restart — carries on from what is on chain
 and on disk. Steps that any node may take (propose, finalize, settle, expire) have a
 designated node per round, ``active nodes sorted by address [round % n]``; the others wait
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,13 +27,12 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from web3 import Web3
 
 from consensus.clients.errors import ClientError
-from consensus.clients.moves import to_chain_move
-from consensus.clients.results import derive_salt
-from consensus.game import Allocation, Instance, Node, Task, find_profitable_move, solve
+from consensus.clients.market_v2 import ProposalV2
+from contracts import codec
 from contracts.bindings import Deployment
+from contracts.codec import NodeEntry
 from contracts.errors import ChainError, RpcUnreachable, TransactionReverted, TransactionTimeout
 from contracts.kinds import TaskKind
-from contracts.market import ChainMove, TaskStatus, batch_commitment, item_commitment, proposal_of
 from contracts.tx import Sender
 
 from .chainlog import ChainLog
@@ -38,14 +41,11 @@ from .executor import Executor
 from .outcome import Outcome, result_digest, reveal_payload, split_envelope
 from .store import NodeStore, StoredOutcome
 from .traces import TraceServer, TraceStore
-from .view import MarketView, RoundView
+from .view import MarketView, RoundView, TaskStatus
 
 __all__ = ["ChainClock", "NodeDaemon", "salt_secret"]
 
 log = logging.getLogger("nashnet.node")
-
-#: Tasks settled per transaction (about 50k gas each: 250 fit well inside a 30M-gas block).
-SETTLE_CHUNK = 250
 
 #: Seconds between two progress lines in the log while the node has tasks in hand.
 HEARTBEAT_S = 30.0
@@ -147,11 +147,11 @@ class NodeDaemon:
         )
         self._executor = executor
         self._own_executor = executor is None
-        self._nodes: list[Node] = []
+        self.client = d.client()
+        self._snapshot: tuple[list[NodeEntry], list[bool]] = ([], [])
         self._nodes_at = 0.0
-        self._proposals: dict[int, dict[str, list[int]]] = {}
-        self._round_info: dict[int, Any] = {}
         self._checked: set[int] = set()
+        self._challenges: dict[int, tuple[tuple[Any, ...], bytes, int]] = {}
         self._seen_round_at: dict[int, float] = {}
         self._settle_seen: dict[int, float] = {}
         self._last_claim = 0.0
@@ -194,7 +194,6 @@ class NodeDaemon:
         self.view = MarketView()
         for e in self.chainlog.events():
             self.view.apply(e.name, e.args, e.block, e.id)
-        self._proposals.clear()
         self._checked.clear()
 
     def run(self, stop: threading.Event) -> None:
@@ -258,58 +257,31 @@ class NodeDaemon:
 
     # ---------------------------------------------------------------- rounds
 
-    def nodes(self) -> list[Node]:
-        """Active nodes with capacities and prices (re-read when a registry event arrived, or every 30 s)."""
+    def snapshot(self) -> tuple[list[NodeEntry], list[bool]]:
+        """Every registered node with its configuration and eligibility (re-read when a registry
+        event arrived, or every 30 s)."""
         if self.view.registry_changed or time.monotonic() - self._nodes_at > 30:
-            r = self.d.registry.functions
-            nodes = []
-            for op in r.operators().call():
-                if not r.isActive(op).call():
-                    continue
-                mask = int(r.getNode(op).call()[4])
-                prices = {k: int(r.priceOf(op, k).call()) for k in range(1, 256) if (mask >> k) & 1}
-                nodes.append(Node(Web3.to_checksum_address(op), int(r.capacityOf(op).call()), prices))
-            self._nodes = sorted(nodes, key=lambda n: int(str(n.id), 16))
+            self._snapshot = self.client.snapshot()
             self._nodes_at = time.monotonic()
             self.view.registry_changed = False
-        return self._nodes
+        return self._snapshot
+
+    def nodes(self) -> list[str]:
+        """The eligible nodes' addresses, ascending."""
+        entries, eligible = self.snapshot()
+        return [Web3.to_checksum_address(e.node) for e, ok in zip(entries, eligible, strict=True) if ok]
 
     def designated(self, round_: int) -> str | None:
         """The node whose turn it is to act for ``round_`` (checksummed address)."""
         nodes = self.nodes()
-        return Web3.to_checksum_address(str(nodes[round_ % len(nodes)].id)) if nodes else None
+        return nodes[round_ % len(nodes)] if nodes else None
 
     def _my_turn(self, round_: int, since: float, grace: float) -> bool:
         return self.designated(round_) == self.me or time.monotonic() - since >= grace
 
-    def instance(self, task_limit: int = 0, min_deadline: int = 0) -> Instance:
-        """The game of the current round from the view (the same integers the contract checks).
-
-        Tasks due before ``min_deadline`` (the end of the round's challenge window) are left
-        out: the round could never allocate them, and the contract leaves them out too.
-        """
-        tasks = [
-            Task(t.id, t.kind, t.reward, t.redundancy)
-            for t in self.view.open_tasks(task_limit)
-            if t.deadline >= min_deadline
-        ]
-        return Instance(tasks=tasks, nodes=self.nodes())
-
-    def proposal(self, round_: int) -> dict[str, list[int]]:
-        if round_ not in self._proposals:
-            self._proposals[round_] = proposal_of(self.d, round_)
-        return self._proposals[round_]
-
-    def _info(self, round_: int) -> Any:
-        info = self._round_info.get(round_)
-        if info is None or info[0] == 0:
-            r = self.d.market.functions.getRound(round_).call()
-            proposed_at = int(r[1])
-            # The window is read once per round, not on every tick.
-            closes = proposed_at + int(self.d.params.functions.challengeWindow().call())
-            info = (proposed_at, int(r[7]), closes)  # proposedAt, taskLimit, end of the window
-            self._round_info[round_] = info
-        return info
+    def proposal(self, round_: int) -> ProposalV2:
+        """The proposal of ``round_`` as its event holds it."""
+        return self.view.rounds[round_].parsed
 
     def _round_step(self) -> None:
         r = self.view.current_round
@@ -322,66 +294,89 @@ class NodeDaemon:
             return
         if not rv.pending:
             return
-        _, task_limit, closes = self._info(r)
-        if self.cfg.challenge and r not in self._checked and self.clock.now() < closes:
-            self._check(r, task_limit, closes)
-        if self.clock.now() >= closes:
+        now = self.clock.now()
+        if self.cfg.challenge and r not in self._checked and now < rv.challenge_closes:
+            self._check(rv)
+        if now >= rv.challenge_closes:
             since = self._seen_round_at.setdefault(-r, time.monotonic())
             if rv.proposer == self.me or self._my_turn(r, since, self.cfg.propose_grace):
-                tasks = sorted({t for ts in self.proposal(r).values() for t in ts})
-                self._send("finalize", self.d.market.functions.finalize(r, tasks))
+                window = int(self.d.params.functions.commitWindow().call())
+                if now > rv.challenge_closes + window:
+                    # Nobody finalized in time: the escape hatch voids the round (its bond goes
+                    # to the treasury) so the market moves on.
+                    self._send("abandon", self.d.market.functions.abandon(r))
+                else:
+                    self._do("finalize", self.client.finalize, self.sender, r, rv.parsed)
 
     def _maybe_propose(self, r: int) -> None:
         if not self._my_turn(r, self._seen_round_at[r], self.cfg.propose_grace):
             return
-        # Every open task below nextTaskId is in the game the watchers check: be synced to it.
+        # The market refuses a proposal that leaves out an open task: be synced to nextTaskId.
         next_id = int(self.d.market.functions.nextTaskId().call())
-        if self.view.tasks and max(self.view.tasks) < next_id - 1:
+        if not self.view.tasks or max(self.view.tasks) < next_id - 1:
             return
         t0 = time.perf_counter()
-        # The proposal lands at `now` or later: a task due before now + window could not be allocated.
-        window = int(self.d.params.functions.challengeWindow().call())
-        allocation = solve(self.instance(min_deadline=self.clock.now() + window))
+        # The proposal lands at `now` or later; the client leaves out tasks due inside the window.
+        p = self.client.build_proposal(
+            now=self.clock.now(),
+            open_tasks={t.id: t.record for t in self.view.open_tasks()},
+            snapshot=self.snapshot(),
+        )
         self.stats["solve_ms"] = self.stats.get("solve_ms", 0) + int((time.perf_counter() - t0) * 1000)
-        if len(allocation) == 0:
+        if not p.allocated_ids:
             return
-        mapping = {str(n): [int(t) for t in ts] for n, ts in allocation.by_node().items()}
-        bond = int(self.d.params.functions.proposerBond().call())
-        if bond and int(self.d.token.functions.allowance(self.me, self.d.market.address).call()) < bond:
-            # One approval covers this node's bonds from now on: a round saves a block.
-            self._send("approve", self.d.token.functions.approve(self.d.market.address, 2**256 - 1))
-        payload = [(Web3.to_checksum_address(n), ts) for n, ts in mapping.items() if ts]
-        if self._send("propose", self.d.market.functions.proposeAllocation(r, payload)):
-            log.info("round %d: proposed %d pairs for %d tasks", r, len(allocation), len(self.view.open_tasks()))
+        if self._do("propose", self.client.propose, self.sender, p):
+            pairs = sum(len(t.nodes) for t in p.tasks if t.allocated)
+            log.info("round %d: proposed %d pairs for %d of %d tasks", r, pairs, len(p.allocated_ids), len(p.tasks))
 
-    def _check(self, r: int, task_limit: int, closes: int) -> None:
-        self._checked.add(r)
-        proposed = self.proposal(r)
-        allocation = Allocation.from_pairs((n, t) for n, ts in proposed.items() for t in ts)
-        move = find_profitable_move(self.instance(task_limit, closes), allocation)
-        if move is None:
+    def _check(self, rv: RoundView) -> None:
+        """Challenge the pending proposal when it is not welfare-optimal: commit to the move, then
+        reveal it in a later block (the market takes it only then, so it cannot be copied)."""
+        r = rv.round
+        pending = self._challenges.get(r)
+        if pending is not None:
+            move, salt, block = pending
+            if self.clock.refresh() <= block:
+                return
+            self._checked.add(r)
+            if self._do("challenge", self.client.challenge, self.sender, r, move, salt):
+                log.info("round %d: challenged (move %d)", r, int(move[0]))
             return
+        p = self.client.decode_proposal(rv.proposal, rv.block)
         try:
-            chain_move = to_chain_move(move)
-        except ClientError:
-            log.warning("round %d: proposal refuted by %r, which has no challenge form", r, move)
+            move = self.client.find_move(p, rv.challenge_closes)
+        except Exception as exc:  # the proposal passed the market's checks; a defect here is ours
+            log.warning("round %d: cannot judge the proposal (%s)", r, exc)
+            self._checked.add(r)
             return
-        if not bool(self.d.market.functions.checkMove(r, chain_move.as_tuple()).call()):
-            log.warning("round %d: %r refutes the proposal off chain but the contract would not take it", r, move)
+        if move is None:
+            self._checked.add(r)
             return
-        if self._send("challenge", self.d.market.functions.challenge(r, _tuple(chain_move))):
-            log.info("round %d: challenged with %r", r, move)
+        if int(self.d.market.functions.checkMove(r, move).call()) != 0:
+            log.warning("round %d: a move refutes the proposal off chain but the contract would not take it", r)
+            self._checked.add(r)
+            return
+        salt = secrets.token_bytes(32)
+        receipt = self._do("commit-challenge", self.client.commit_challenge, self.sender, r, move, salt)
+        if receipt:
+            self._challenges[r] = (move, salt, int(receipt["blockNumber"]))
+        else:
+            self._checked.add(r)
 
     # ------------------------------------------------------------- execution
 
     def _assigned(self, rv: RoundView) -> list[int]:
-        return sorted(self.proposal(rv.round).get(self.me, []))
+        """This node's allocated tasks of ``rv``'s proposal, in the order of its result vector."""
+        try:
+            return rv.parsed.assigned(self.me)
+        except ClientError:  # not in the round's snapshot
+            return []
 
     def _execute_step(self) -> None:
         """Start every task assigned to this node in a live proposal (before finalize, to save time)."""
         pending = self.executor.pending()
         for rv in self.view.rounds.values():
-            if rv.voided or (rv.finalized and self.clock.now() > rv.commit_deadline):
+            if rv.voided or rv.settled or (rv.finalized and self.clock.now() > rv.commit_deadline):
                 continue
             for tid in self._assigned(rv):
                 t = self.view.tasks.get(tid)
@@ -444,13 +439,11 @@ class NodeDaemon:
         if not pending:
             return
         now = self.clock.now()
-        # Only proposals already read (the execute step read each one it started a task from):
-        # the log costs no call to the chain.
+        # The log costs no call to the chain: every proposal is in the view.
         round_of: dict[int, RoundView] = {}
-        for r, assignments in self._proposals.items():
-            rv = self.view.rounds.get(r)
-            if rv is not None and not rv.voided:
-                for tid in assignments.get(self.me, []):
+        for rv in self.view.rounds.values():
+            if not rv.voided and not rv.settled:
+                for tid in self._assigned(rv):
                     if tid in pending:
                         round_of[tid] = rv
         for tid in sorted(pending - self._warned_late):
@@ -482,12 +475,14 @@ class NodeDaemon:
     # -------------------------------------------------------- commit, reveal
 
     def _commit_step(self, final: bool = False) -> None:
+        """Commit this node's result vector of each finalized round: when every task is done, or
+        when the commit window is about to close (a task not done is committed as silence)."""
         now = self.clock.now()
         window = int(self.d.params.functions.commitWindow().call()) if self.view.rounds else 0
         for rv in self.view.rounds.values():
             if not rv.finalized or now > rv.commit_deadline or self.store.commit_record(rv.round) is not None:
                 continue
-            mine = [t for t in self._assigned(rv) if t in rv.allocated]
+            mine = self._assigned(rv)
             if not mine:
                 continue
             if self.me in rv.committed:  # committed by an earlier run whose record was lost
@@ -500,12 +495,18 @@ class NodeDaemon:
             if not done:
                 continue
             ids = sorted(done)
-            items = [item_commitment(done[t].digest, derive_salt(self.secret, t, rv.round), self.me) for t in ids]
+            results = self._results(mine, done)
             self.store.begin_commit(rv.round, ids)
-            receipt = self._send("commit", self.d.market.functions.commit(rv.round, batch_commitment(ids, items)))
+            secret = codec.round_secret(self.secret, rv.round)
+            receipt = self._do("commit", self.client.commit, self.sender, rv.round, secret, results)
             if receipt:
                 self.store.set_commit_state(rv.round, "committed", commit_tx=_hash(receipt))
                 log.info("round %d: committed %d of %d tasks", rv.round, len(ids), len(mine))
+
+    @staticmethod
+    def _results(mine: list[int], done: dict[int, StoredOutcome]) -> list[bytes]:
+        """The result vector: a digest per assigned task, zero (silence) for a task not done."""
+        return [done[t].digest if t in done else codec.ZERO32 for t in mine]
 
     def _reveal_step(self) -> None:
         now = self.clock.now()
@@ -529,59 +530,44 @@ class NodeDaemon:
                 self.store.set_commit_state(rec.round, "missed")
                 log.warning("round %d: reveal window closed before this node could reveal", rec.round)
                 continue
-            outcomes = self.store.outcomes(rec.task_ids)
-            ids = rec.task_ids
-            fn = m.reveal(
-                rec.round,
-                ids,
-                [outcomes[t].digest for t in ids],
-                [derive_salt(self.secret, t, rec.round) for t in ids],
-                [outcomes[t].payload for t in ids],
-            )
-            receipt = self._send("reveal", fn)
+            mine = self._assigned(rv)
+            done = self.store.outcomes(rec.task_ids)  # exactly what was committed, whatever finished since
+            results = self._results(mine, done)
+            payloads = codec.encode_payloads([done[t].payload if t in done else b"" for t in mine])
+            secret = codec.round_secret(self.secret, rec.round)
+            receipt = self._do("reveal", self.client.reveal, self.sender, rec.round, secret, results, payloads)
             if receipt:
                 self.store.set_commit_state(rec.round, "revealed", reveal_tx=_hash(receipt))
-                log.info("round %d: revealed %d tasks", rec.round, len(ids))
+                log.info("round %d: revealed %d tasks", rec.round, len(done))
 
     # ---------------------------------------------------- settle, expire, claim
 
     def _settle_step(self) -> None:
+        """Settle each round past its reveal deadline, whole, from the proposal and the reveals."""
         now = self.clock.now()
-        due: list[tuple[int, list[str]]] = []
         for rv in self.view.rounds.values():
-            if not rv.finalized or now <= rv.reveal_deadline:
-                continue
-            ids = [t for t in sorted(rv.allocated) if self.view.tasks[t].status is TaskStatus.ALLOCATED]
-            if not ids:
+            if not rv.finalized or rv.settled or now <= rv.reveal_deadline:
                 continue
             since = self._settle_seen.setdefault(rv.round, time.monotonic())
             if not self._my_turn(rv.round, since, self.cfg.settle_grace):
                 continue
-            proposal = self.proposal(rv.round)
-            for t in ids:
-                nodes = sorted((n for n, ts in proposal.items() if t in ts), key=lambda a: int(a, 16))
-                due.append((t, nodes))
-        if not due:
-            return
-        for start in range(0, len(due), SETTLE_CHUNK):
-            chunk = due[start : start + SETTLE_CHUNK]
-            fn = self.d.market.functions.settleMany([t for t, _ in chunk], [n for _, n in chunk])
-            if self._send("settle", fn):
-                log.info("settled %d tasks", len(chunk))
+            r = rv.round
+            if self._do("settle", self.client.settle, self.sender, r, rv.parsed, rv.revealed):
+                log.info("round %d: settled %d tasks", r, len(rv.parsed.allocated_ids))
 
     def _expire_step(self) -> None:
         now = self.clock.now()
-        # The contract refuses to expire a task of the pending proposal until its round ends.
         due = [t for t in self.view.open_tasks() if t.deadline < now]
         if not due:
             return
+        # The market refuses to expire a task in the pending round's range until the round ends.
         rv = self.view.rounds.get(self.view.current_round)
-        pending = {t for ts in self.proposal(rv.round).values() for t in ts} if rv and rv.pending else set()
+        limit = rv.parsed.task_limit if rv is not None and rv.pending else 0
         for t in due:
-            if t.id not in pending:
+            if t.id >= limit:
                 since = self._seen_round_at.setdefault(-(10**9) - t.id, time.monotonic())
                 if self._my_turn(t.id, since, self.cfg.settle_grace):
-                    self._send("expire", self.d.market.functions.expire(t.id))
+                    self._do("expire", self.client.expire, self.sender, t.id, t.record)
 
     def _claim_step(self) -> None:
         if time.monotonic() - self._last_claim < 5:
@@ -595,9 +581,18 @@ class NodeDaemon:
     # ------------------------------------------------------------ plumbing
 
     def _send(self, action: str, fn: Any) -> Any:
-        """Send ``fn``; a revert is logged and counted (another node was first, or a window moved)."""
+        """Send the contract call ``fn`` (see :meth:`_do`)."""
+        return self._do(action, self.sender.transact, fn)
+
+    def _do(self, action: str, send: Any, *args: Any) -> Any:
+        """Run ``send(*args)`` (one transaction, usually a protocol client's method) and return its
+        receipt; a revert is logged and counted (another node was first, or a window moved) and
+        gives None, as does a client's refusal to send."""
         try:
-            receipt = self.sender.transact(fn)
+            receipt = send(*args)
+        except ClientError as exc:
+            log.info("%s not sent: %s", action, exc)
+            return None
         except TransactionReverted as exc:
             self.metrics.reverts.labels(action).inc()
             log.info("%s reverted: %s", action, exc)
@@ -641,10 +636,6 @@ class NodeDaemon:
 
     def _metrics_route(self) -> tuple[int, str, bytes]:
         return 200, "text/plain; version=0.0.4", generate_latest(self.metrics.registry)
-
-
-def _tuple(move: ChainMove) -> tuple[Any, ...]:
-    return move.as_tuple()
 
 
 def _hash(receipt: Any) -> str:

@@ -3,23 +3,26 @@
 Nothing here is stored: at start the daemon replays its SQLite chain log into a fresh
 :class:`MarketView` (a local read, fast), then applies each new event as it is synced.
 After a reorg the view is rebuilt from the log the same way.
+
+The v2 market keeps hashes, not records, so everything a node needs to act comes from here:
+task records from ``TaskSubmitted``, each round's whole proposal from ``AllocationProposed``
+(raw bytes, decoded by the protocol client when first needed), the reveals that settle needs
+from ``ResultsRevealed``, and final outcomes from ``TaskTransition``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
-from eth_abi import decode
 from web3 import Web3
 
-from contracts.market import TaskStatus, Transition
+from consensus.clients.market_v2 import ProposalV2, parse_proposal
+from contracts.codec import TaskRecord, Transition, transition_data
 
-__all__ = ["MarketView", "RoundView", "TaskView"]
+__all__ = ["MarketView", "RoundView", "TaskStatus", "TaskView"]
 
-_SUBMITTED = ["address", "bytes32", "uint8", "uint256", "uint256", "uint256", "uint64"]
-_ALLOCATED = ["uint256", "uint256", "uint256", "uint256"]
-_REVEALED = ["address", "bytes32", "bytes"]
 _REGISTRY_EVENTS = {
     "NodeRegistered",
     "NodeDeregistered",
@@ -33,11 +36,17 @@ _REGISTRY_EVENTS = {
     "Slashed",
     "ParamChanged",
 }
-_FINAL = {
-    Transition.SETTLED: TaskStatus.SETTLED,
-    Transition.REFUNDED: TaskStatus.REFUNDED,
-    Transition.EXPIRED: TaskStatus.EXPIRED,
-}
+
+
+class TaskStatus(Enum):
+    """A task's state as its events tell it (the market itself keeps only open/allocated/closed)."""
+
+    OPEN = "open"
+    ALLOCATED = "allocated"
+    SETTLED = "settled"
+    REFUNDED = "refunded"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
 
 
 def _bytes(v: Any) -> bytes:
@@ -52,17 +61,18 @@ class TaskView:
     """A task as its events describe it."""
 
     id: int
-    requester: str
-    spec_hash: bytes
-    kind: int
-    reward: int
-    redundancy: int
-    min_redundancy: int
-    deadline: int
+    record: TaskRecord
+    spec: bytes
     status: TaskStatus = TaskStatus.OPEN
     round: int = 0
-    spec: bytes | None = None
-    revealed_by: set[str] = field(default_factory=set)
+
+    @property
+    def kind(self) -> int:
+        return self.record.kind
+
+    @property
+    def deadline(self) -> int:
+        return self.record.deadline
 
 
 @dataclass
@@ -71,18 +81,28 @@ class RoundView:
 
     round: int
     proposer: str
-    pairs: int
+    proposal: bytes
     block: int
+    challenge_closes: int
     voided: bool = False
     finalized: bool = False
+    settled: bool = False
     commit_deadline: int = 0
     reveal_deadline: int = 0
-    allocated: set[int] = field(default_factory=set)
     committed: set[str] = field(default_factory=set)
+    revealed: dict[str, list[bytes]] = field(default_factory=dict)
+    _parsed: ProposalV2 | None = field(default=None, repr=False, compare=False)
 
     @property
     def pending(self) -> bool:
         return not self.voided and not self.finalized
+
+    @property
+    def parsed(self) -> ProposalV2:
+        """The proposal, decoded once (assignments and allocated ids; no eligibility)."""
+        if self._parsed is None:
+            self._parsed = parse_proposal(self.proposal)
+        return self._parsed
 
 
 class MarketView:
@@ -98,15 +118,19 @@ class MarketView:
     def apply(self, name: str, args: dict[str, Any], block: int, event_id: int = 0) -> None:
         """Fold one event (as the chain log decoded it) into the view."""
         self.last_event_id = max(self.last_event_id, event_id)
-        if name == "TaskTransition":
-            self._transition(int(args["taskId"]), int(args["kind"]), _bytes(args["data"]))
-        elif name == "TaskSpec":
-            t = self.tasks.get(int(args["taskId"]))
-            if t is not None:
-                t.spec = _bytes(args["spec"])
+        if name == "TaskSubmitted":
+            r = args["record"]
+            record = TaskRecord(
+                requester=Web3.to_checksum_address(r["requester"]), spec_hash=_bytes(r["specHash"]),
+                kind=int(r["kind"]), reward=int(r["reward"]), redundancy=int(r["redundancy"]),
+                min_redundancy=int(r["minRedundancy"]), deadline=int(r["deadline"]))
+            self.tasks[int(args["id"])] = TaskView(int(args["id"]), record, _bytes(args["spec"]))
+        elif name == "TaskTransition":
+            self._transition(int(args["id"]), int(args["kind"]), _bytes(args["data"]))
         elif name == "AllocationProposed":
             r = int(args["round"])
-            self.rounds[r] = RoundView(r, Web3.to_checksum_address(args["proposer"]), int(args["pairs"]), block)
+            self.rounds[r] = RoundView(r, Web3.to_checksum_address(args["proposer"]), _bytes(args["proposal"]),
+                                       block, int(args["challengeCloses"]))
             self.current_round = max(self.current_round, r)
         elif name in ("AllocationChallenged", "AllocationAbandoned"):
             r = int(args["round"])
@@ -120,43 +144,40 @@ class MarketView:
                 rv.finalized = True
                 rv.commit_deadline = int(args["commitDeadline"])
                 rv.reveal_deadline = int(args["revealDeadline"])
+                # Finalize allocated the proposal's allocated tasks that were still open.
+                for tid in rv.parsed.allocated_ids:
+                    t = self.tasks.get(tid)
+                    if t is not None and t.status is TaskStatus.OPEN:
+                        t.status = TaskStatus.ALLOCATED
+                        t.round = r
             self.current_round = max(self.current_round, r + 1)
         elif name == "ResultsCommitted":
             r = int(args["round"])
             if r in self.rounds:
                 self.rounds[r].committed.add(Web3.to_checksum_address(args["node"]))
+        elif name == "ResultsRevealed":
+            r = int(args["round"])
+            if r in self.rounds:
+                self.rounds[r].revealed[Web3.to_checksum_address(args["node"])] = [
+                    _bytes(x) for x in args["results"]]
+        elif name == "RoundSettled":
+            r = int(args["round"])
+            if r in self.rounds:
+                self.rounds[r].settled = True
         elif name in _REGISTRY_EVENTS:
             self.registry_changed = True
 
     def _transition(self, tid: int, kind: int, data: bytes) -> None:
-        if kind == Transition.SUBMITTED:
-            requester, spec_hash, k, reward, red, min_red, deadline = decode(_SUBMITTED, data)
-            spec = self.tasks[tid].spec if tid in self.tasks else None
-            self.tasks[tid] = TaskView(
-                tid,
-                Web3.to_checksum_address(requester),
-                bytes(spec_hash),
-                int(k),
-                int(reward),
-                int(red),
-                int(min_red),
-                int(deadline),
-                spec=spec,
-            )
-            return
         t = self.tasks.get(tid)
         if t is None:
             return
-        if kind == Transition.ALLOCATED:
-            r = int(decode(_ALLOCATED, data)[0])
-            t.status = TaskStatus.ALLOCATED
-            t.round = r
-            if r in self.rounds:
-                self.rounds[r].allocated.add(tid)
-        elif kind == Transition.REVEALED:
-            t.revealed_by.add(Web3.to_checksum_address(decode(_REVEALED, data)[0]))
-        elif kind in _FINAL:
-            t.status = _FINAL[Transition(kind)]
+        if kind == Transition.SETTLED:
+            winner = transition_data(kind, data)["winner"]
+            t.status = TaskStatus.SETTLED if int.from_bytes(winner, "big") else TaskStatus.REFUNDED
+        elif kind == Transition.EXPIRED:
+            t.status = TaskStatus.EXPIRED
+        elif kind == Transition.CANCELLED:
+            t.status = TaskStatus.CANCELLED
 
     def open_tasks(self, below: int | None = None) -> list[TaskView]:
         """Open tasks in id order (ids below ``below`` when given)."""
@@ -170,5 +191,5 @@ class MarketView:
         """Tasks per status name."""
         out: dict[str, int] = {}
         for t in self.tasks.values():
-            out[t.status.name.lower()] = out.get(t.status.name.lower(), 0) + 1
+            out[t.status.value] = out.get(t.status.value, 0) + 1
         return out

@@ -51,7 +51,7 @@ def artifacts() -> Artifacts:
 def _system(artifacts: Artifacts) -> System:
     chain = InProcessChain.start()
     decoder = ErrorDecoder.from_artifacts(artifacts.contracts.values())
-    config = DeployConfig(protocol="v1")
+    config = DeployConfig()
     manifest = deploy(chain.w3, Sender(chain.w3, chain.accounts[0], decoder), artifacts, config)
     d = Deployment.attach(chain.w3, manifest, artifacts)
     system = System(chain=chain, d=d, config=config, decoder=decoder)

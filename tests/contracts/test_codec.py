@@ -12,14 +12,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
 
 from contracts import codec
 from contracts.chain import InProcessChain
 from contracts.compiler import SOURCES_DIR, compile_contracts
 from contracts.errors import ConfigError
-from contracts.market import rebuild_head
 from contracts.tx import ErrorDecoder, Sender
 
 HERE = Path(__file__).parent
@@ -80,11 +78,10 @@ def test_records_hash_the_same_in_python_and_solidity(harness) -> None:  # noqa:
         assert harness.functions.extendHead(head, 4, data).call() == codec.extend_head(head, 4, data)
 
 
-def test_head0_is_the_first_step_of_the_v1_audit_fold() -> None:
-    """A v2 head is the fold of a v1-style submission step, so one audit verifier serves both."""
+def test_head0_is_the_first_step_of_the_audit_fold() -> None:
+    """A task's first head is the fold of its submission step: the record, as ``Submitted``."""
     r = _record(random.Random(1))
     assert codec.task_head0(r) == codec.fold_head([(0, r.encoded())])
-    assert rebuild_head([(0, r.encoded(), codec.task_head0(r))]) == codec.task_head0(r)
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 4, 5, 7, 8, 9, 16, 17])
@@ -122,14 +119,7 @@ def test_merkle_edge_cases() -> None:
         codec.merkle_proof([a, b, c], 3)
 
 
-def test_v1_encodings_are_unchanged() -> None:
-    """The v1 market keeps verifying what the daemon commits: the moved helpers hash as before."""
-    rh, salt, node = b"\x01" * 32, b"\x02" * 32, "0x" + "ab" * 20
-    assert codec.item_commitment(rh, salt, node) == keccak(encode(["bytes32", "bytes32", "address"], [rh, salt, node]))
-    assert codec.batch_commitment([1, 2], [rh, salt]) == keccak(
-        encode(["uint256[]", "bytes32[]"], [[1, 2], [rh, salt]]))
-    assert codec.derive_salt(b"s" * 16, 3, 4) == keccak(
-        encode(["string", "bytes", "uint256", "uint256"], ["nashnet/result-salt/v1", b"s" * 16, 3, 4]))
+def test_result_digests_are_the_canonical_json() -> None:
     assert codec.result_digest(5, "mcts", True, "7") == keccak(
         b'{"answer":"7","kind":"mcts","ok":true,"task":5,"v":1}')
     assert codec.result_digest(5, "mcts", False, "7") == codec.result_digest(5, "mcts", False, None)
@@ -137,7 +127,7 @@ def test_v1_encodings_are_unchanged() -> None:
 
 def test_bad_inputs_name_the_field() -> None:
     with pytest.raises(ConfigError, match="secret: expected at least 16 random bytes, got 3 bytes"):
-        codec.derive_salt(b"abc", 1, 1)
+        codec.round_secret(b"abc", 1)
     with pytest.raises(ConfigError, match="prices: expected 16 values"):
         codec.NodeEntry(node="0x" + "00" * 20, capacity=1, kind_mask=1, prices=(1, 2))
     with pytest.raises(ConfigError, match="prices: expected 16 values"):

@@ -1,5 +1,5 @@
 """TaskMarketV2 on the in-process EVM: the whole round, the defects refused at propose, the
-challenges, and the review's findings replayed (F1, F2, F4, F9, F11, F13).
+challenges, and the review's findings replayed (F1, F2, F3, F4, F9, F11, F13).
 
 The proposals come from the v2 solver through ``consensus.clients.market_v2``; wrong ones
 are built by hand from the same client so that only the defect under test differs.
@@ -339,6 +339,38 @@ def test_minority_and_silence_without_a_majority(world: World) -> None:
     assert settled[ids[0]]["args"]["data"][-32:] == (30 * TOKEN).to_bytes(32, "big")  # whole refund
     paid = {i: int(w.market.functions.creditOf(w.sender(i).address).call()) for i in (1, 2)}
     assert paid[1] > 0 and paid[1] == paid[2]  # both won task 1 only
+    assert w.balance_ok()
+
+
+@pytest.mark.parametrize("escape", ["unstake_all", "deregister"])
+def test_f3_unbonding_after_finalize_does_not_escape_the_slash(world: World, escape: str) -> None:
+    """F3 replayed: a node that moves its whole stake to unbonding (or deregisters) after finalize
+    and then stays silent is still slashed slashBps of its bonded + unbonding stake."""
+    w = world
+    [tid] = w.submit(1, redundancy=3)
+    p = w.m.build_proposal()
+    w.propose(p)
+    advance_time(w.system.w3, PARAMS.challenge_window)
+    w.m.finalize(w.sender(WATCHER), p.round)
+    silent, reg = w.sender(3), w.registry.functions
+    if escape == "deregister":
+        silent.transact(reg.deregister())
+    else:
+        silent.transact(reg.requestUnstake(2_000 * TOKEN))
+    assert reg.stakeOf(silent.address).call() == 0 and reg.slashableOf(silent.address).call() == 2_000 * TOKEN
+    secret = b"\x07" * 32
+    for i in (1, 2):
+        w.m.commit(w.sender(i), p.round, secret, [_digest(tid)])
+    advance_time(w.system.w3, PARAMS.commit_window + 1)
+    for i in (1, 2):
+        w.m.reveal(w.sender(i), p.round, secret, [_digest(tid)])
+    advance_time(w.system.w3, PARAMS.reveal_window + 1)
+    w.m.settle(w.sender(WATCHER), p.round)
+    amount = 2_000 * TOKEN * PARAMS.slash_bps // 10_000
+    slashed = [(e["args"]["node"], int(e["args"]["amount"]), int(e["args"]["badTasks"]))
+               for e in w.market.events.NodeSlashed().get_logs(from_block=w.m.from_block)]
+    assert slashed == [(silent.address, amount, 1)]
+    assert reg.slashableOf(silent.address).call() == 2_000 * TOKEN - amount
     assert w.balance_ok()
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from web3 import Web3
 
+from consensus.clients.market_v2 import TaskInput
 from contracts import (
     DeployConfig,
     Deployment,
@@ -22,7 +23,6 @@ from contracts import (
     mine,
 )
 from contracts.anvil import Anvil, dev_accounts
-from contracts.market import submit_task, submit_tasks
 from contracts.registry import register_node
 from node.daemon.chainlog import ChainLog, ChainLogError, Event
 from tests.contracts import conftest as chain_fixtures
@@ -40,9 +40,9 @@ def _deadline(w3: Web3) -> int:
     return int(w3.eth.get_block("latest")["timestamp"]) + 3600
 
 
-def _submit(d: Deployment, sender: Sender, *specs: bytes) -> list[int]:
-    tasks = [{"spec": s, "kind": 1, "reward": 10 * TOKEN, "deadline": _deadline(d.w3)} for s in specs]
-    return submit_tasks(d, sender, tasks)
+def _submit(d: Deployment, sender: Sender, *specs: bytes, reward: int = 10 * TOKEN) -> list[int]:
+    sender.transact(d.token.functions.approve(d.market.address, reward * len(specs)))
+    return d.client().submit(sender, [TaskInput(s, 1, reward, _deadline(d.w3)) for s in specs])
 
 
 def _register(system: System, i: int = 1) -> None:
@@ -58,7 +58,7 @@ def _register(system: System, i: int = 1) -> None:
 
 
 def _specs(events: list[Event]) -> list[str]:
-    return [e.args["spec"] for e in events if e.name == "TaskSpec"]
+    return [e.args["spec"] for e in events if e.name == "TaskSubmitted"]
 
 
 def _in_chain_order(events: list[Event]) -> bool:
@@ -78,8 +78,8 @@ def test_events_appear_once_in_order_with_decoded_args(system: System, tmp_path:
         events = result.events
         assert _in_chain_order(events)
         names = [e.name for e in events]
-        assert names.count("NodeRegistered") == 1 and names.count("TaskSpec") == 2
-        assert names.index("NodeRegistered") < names.index("TaskSpec")
+        assert names.count("NodeRegistered") == 1 and names.count("TaskSubmitted") == 2
+        assert names.index("NodeRegistered") < names.index("TaskSubmitted")
 
         reg = next(e for e in events if e.name == "NodeRegistered")
         assert reg.contract == "registry"
@@ -89,24 +89,26 @@ def test_events_appear_once_in_order_with_decoded_args(system: System, tmp_path:
             "endpoint": "http://127.0.0.1:9000",
             "capacity": 4,
         }
-        specs = [e for e in events if e.name == "TaskSpec"]
-        assert [e.args for e in specs] == [
-            {"taskId": ids[0], "spec": "0x" + b"alpha".hex()},
-            {"taskId": ids[1], "spec": "0x" + b"\x00\xffbeta".hex()},
+        specs = [e for e in events if e.name == "TaskSubmitted"]
+        assert [(e.args["id"], e.args["spec"]) for e in specs] == [
+            (ids[0], "0x" + b"alpha".hex()),
+            (ids[1], "0x" + b"\x00\xffbeta".hex()),
         ]
+        assert specs[0].args["record"]["reward"] == 10 * TOKEN  # a struct is a dict by field name
+        assert specs[0].args["record"]["requester"] == system.address(0)
         assert all(e.contract == "market" for e in specs)
         tx = system.w3.eth.get_transaction_receipt(specs[0].tx_hash)
         assert tx["blockNumber"] == specs[0].block and "0x" + bytes(tx["blockHash"]).hex() == specs[0].block_hash
 
         # Exactly what the chain has, once.
-        chain_specs = system.d.market.events.TaskSpec().get_logs(from_block=0)
-        assert len(chain_specs) == len(log.events("TaskSpec")) == 2
+        chain_specs = system.d.market.events.TaskSubmitted().get_logs(from_block=0)
+        assert len(chain_specs) == len(log.events("TaskSubmitted")) == 2
         assert log.sync().events == []
 
         # Queries: by name, cursor, and args (ints beyond 64 bits and bytes compared exactly).
-        assert log.events("TaskSpec", where={"taskId": ids[1]}) == [specs[1]]
+        assert log.events("TaskSubmitted", where={"id": ids[1]}) == [specs[1]]
         assert log.events(where={"spec": b"alpha"}) == [specs[0]]
-        assert log.events("TaskSpec", after_id=specs[0].id) == [specs[1]]
+        assert log.events("TaskSubmitted", after_id=specs[0].id) == [specs[1]]
         staked = log.events("Staked", where={"amount": 2_000 * TOKEN})
         assert len(staked) == 1 and staked[0].args["stake"] == 2_000 * TOKEN
         assert log.events("Staked", where={"amount": 2_000 * TOKEN + 1}) == []
@@ -265,7 +267,7 @@ def test_a_failed_sync_writes_no_half_window_and_the_next_completes(
             log.sync()
         assert log.last_block() == start + 3
         stored = log.events()
-        on_chain = system.d.market.events.TaskSpec().get_logs(from_block=start + 1, to_block=start + 3)
+        on_chain = system.d.market.events.TaskSubmitted().get_logs(from_block=start + 1, to_block=start + 3)
         assert len(_specs(stored)) == len(on_chain) >= 1  # whole window, nothing of the next
 
         calls["n"], fail_at = 0, 0
@@ -284,7 +286,7 @@ def anvil_deployment() -> Iterator[tuple[Deployment, list[Sender]]]:
         arts = compile_contracts()
         decoder = ErrorDecoder.from_artifacts(arts.contracts.values())
         senders = [Sender(w3, w3.eth.account.from_key(k), decoder) for k in dev_accounts(2)]
-        manifest = deploy(w3, senders[0], arts, DeployConfig(protocol="v1"))
+        manifest = deploy(w3, senders[0], arts, DeployConfig())
         yield Deployment.attach(w3, manifest, arts), senders
     finally:
         anvil.stop()
@@ -294,23 +296,23 @@ def anvil_deployment() -> Iterator[tuple[Deployment, list[Sender]]]:
 def test_anvil_bulk_sync_and_reorg(anvil_deployment: tuple[Deployment, list[Sender]], tmp_path: Path) -> None:
     d, senders = anvil_deployment
     w3 = d.w3
-    for batch in range(5):  # 250 tasks: 500 market events (TaskSpec + TaskTransition each)
+    for batch in range(5):  # 250 tasks: 250 TaskSubmitted events
         _submit(d, senders[0], *(b"bulk-%d-%d" % (batch, i) for i in range(50)))
     with ChainLog(tmp_path / "log.db", d, batch_blocks=4) as log:
         began = time.perf_counter()
         events = log.sync().events
         took = time.perf_counter() - began
         market = [e for e in events if e.contract == "market"]
-        assert len(market) == 500 and _in_chain_order(events)
+        assert len([e for e in market if e.name == "TaskSubmitted"]) == 250 and _in_chain_order(events)
         print(f"\nchain log: {len(events)} events in {took:.3f} s ({len(events) / took:.0f} events/s)")
 
         snap = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
         fork = w3.eth.block_number
-        submit_task(d, senders[0], spec=b"old", kind=1, reward=TOKEN, deadline=_deadline(w3))
+        _submit(d, senders[0], b"old", reward=TOKEN)
         assert _specs(log.sync().events) == ["0x" + b"old".hex()]
         w3.provider.make_request("evm_revert", [snap])  # type: ignore[arg-type]
         senders[0].reset_nonce()
-        submit_task(d, senders[0], spec=b"new", kind=1, reward=2 * TOKEN, deadline=_deadline(w3))
+        _submit(d, senders[0], b"new", reward=2 * TOKEN)
         mine(w3, 3)
         result = log.sync()
         assert result.reorged_from == fork + 1

@@ -26,9 +26,9 @@ from contracts.deploy import ParamsConfig, deploy
 from contracts.kinds import TaskKind
 from contracts.registry import register_node
 from node.daemon.config import NodeConfig
-from node.daemon.node_v2 import NodeDaemon
+from node.daemon.node import NodeDaemon
 from node.daemon.outcome import Outcome
-from node.daemon.view_v2 import TaskStatus
+from node.daemon.view import TaskStatus
 from node.identity import public_bytes
 from node.keys import dev_account
 
@@ -118,7 +118,7 @@ def net(tmp_path: Path) -> Iterator[Net]:
         chain_id = int(w3.eth.chain_id)
         decoder = ErrorDecoder.from_artifacts(artifacts.contracts.values())
         boss = Sender(w3, dev_account(0, chain_id), decoder)
-        manifest = deploy(w3, boss, artifacts, DeployConfig(params=PARAMS, protocol="v2"))
+        manifest = deploy(w3, boss, artifacts, DeployConfig(params=PARAMS))
         d = Deployment.attach(w3, manifest, artifacts)
         senders = [Sender(w3, dev_account(i, chain_id), decoder) for i in (2, 3, 4)]
         requester = Sender(w3, dev_account(1, chain_id), decoder)

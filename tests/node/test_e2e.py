@@ -83,7 +83,7 @@ def devnet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201 - g
     nets: list[Devnet] = []
 
     def start(**kw) -> Devnet:  # noqa: ANN003
-        net = Devnet.up(tmp_path / f"devnet{len(nets)}", protocol="v2", **kw)
+        net = Devnet.up(tmp_path / f"devnet{len(nets)}", **kw)
         nets.append(net)
         return net
 

@@ -3,7 +3,7 @@ pragma solidity ^0.8.27;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {TaskMarket} from "./TaskMarket.sol";
+import {ITaskMarket} from "./ITaskMarket.sol";
 
 /// @notice A receiver hook, as ERC-777 / ERC-1363 style tokens call it.
 interface ITokenReceiver {
@@ -35,16 +35,18 @@ contract HookToken is ERC20 {
 /// @notice A requester contract that tries to claim its refund twice by re-entering the
 /// market from the token's receive hook.
 contract ReentrantClaimer is ITokenReceiver {
-    TaskMarket public immutable market;
+    ITaskMarket public immutable market;
 
-    constructor(TaskMarket market_) {
+    constructor(ITaskMarket market_) {
         market = market_;
     }
 
     /// @notice Submits a task of `reward` paid from this contract's balance.
-    function submit(IERC20 token, uint256 reward, uint64 deadline) external returns (uint256) {
+    function submit(IERC20 token, uint128 reward, uint64 deadline) external returns (uint256) {
         token.approve(address(market), reward);
-        return market.submitTask(bytes32(0), "", 1, reward, 1, 1, deadline);
+        ITaskMarket.TaskInput[] memory inputs = new ITaskMarket.TaskInput[](1);
+        inputs[0] = ITaskMarket.TaskInput(bytes32(0), 1, reward, 1, 1, deadline, "");
+        return market.submit(inputs);
     }
 
     /// @notice Claims; the hook below re-enters.

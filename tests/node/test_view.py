@@ -6,7 +6,7 @@ from eth_abi import encode
 
 from consensus.clients.market_v2 import _PROPOSAL_TYPE, ProposalV2, TaskLeaf
 from contracts.codec import NodeEntry, TaskRecord, Transition
-from node.daemon.view_v2 import MarketView, TaskStatus
+from node.daemon.view import MarketView, TaskStatus
 
 A = "0x" + "11" * 20
 B = "0x" + "22" * 20
