@@ -77,6 +77,10 @@ def test_manifest_round_trip_and_checks(system: System, tmp_path: Path, artifact
     with pytest.raises(ManifestError, match="deployed from other sources"):
         Manifest.model_validate(data).check_abis(artifacts)
     data = json.loads(path.read_text())
+    data["contracts"]["market"]["name"] = "TaskMarket"  # a deployment of the removed v1 market
+    with pytest.raises(ManifestError, match=r"the market contract \(TaskMarket\) .* is not part of this release"):
+        Manifest.model_validate(data).check_abis(artifacts)
+    data = json.loads(path.read_text())
     data["contracts"]["token"]["address"] = "0x" + "12" * 20
     with pytest.raises(ManifestError, match="no contract code"):
         Manifest.model_validate(data).check_chain(system.w3)
