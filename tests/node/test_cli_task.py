@@ -17,7 +17,7 @@ from contracts import advance_time, codec, connect
 from contracts.anvil import Anvil
 from node.cli import common as c
 from node.cli import main
-from node.cli.task_cmd import MAX_INPUT_BYTES
+from node.requester import MAX_INPUT_BYTES
 from node.keys import dev_account
 
 pytestmark = pytest.mark.integration
@@ -193,9 +193,9 @@ def test_unknown_id_and_changed_history(
                          "--dev", "2", "--yes")
     assert code == 0, err
     tid = int(out.strip())
-    history = sys.modules["consensus.clients.history"]
-    real = history.history
-    monkeypatch.setattr(history, "history",
+    requester = sys.modules["node.requester"]
+    real = requester.history
+    monkeypatch.setattr(requester, "history",
                         lambda m, t: replace(real(m, t), record=replace(real(m, t).record, reward=2)))
     code, out, err = run(capsys, "task", "audit", str(tid), "--rpc-url", url, "--no-traces")
     assert code == 1 and out == "" and err.startswith("error: ") and f"task {tid}" in err, err
