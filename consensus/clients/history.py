@@ -25,7 +25,7 @@ from contracts import codec
 from contracts.codec import TaskRecord, Transition
 
 from .errors import ClientError
-from .market_v2 import MarketV2, ProposalV2, Status, parse_proposal
+from .market_v2 import MarketV2, ProposalV2, Status, parse_proposal, record_from_event
 
 __all__ = ["Reveal", "Step", "TaskHistory", "TaskStatus", "UnknownTask", "history", "histories"]
 
@@ -116,18 +116,6 @@ class TaskHistory:
             if r is not None and r.digest == self.winner:
                 return node, r
         return None
-
-
-def _record(r: Any) -> TaskRecord:
-    return TaskRecord(
-        requester=r["requester"],
-        spec_hash=bytes(r["specHash"]),
-        kind=int(r["kind"]),
-        reward=int(r["reward"]),
-        redundancy=int(r["redundancy"]),
-        min_redundancy=int(r["minRedundancy"]),
-        deadline=int(r["deadline"]),
-    )
 
 
 def _logs(event: Any, m: MarketV2, **filters: Any) -> list[Any]:
@@ -251,7 +239,7 @@ def _build(
         nodes = tuple(Web3.to_checksum_address(p.nodes[i].node) for i in leaf.nodes)
     return TaskHistory(
         id=t,
-        record=_record(e["args"]["record"]),
+        record=record_from_event(e["args"]["record"]),
         spec=bytes(e["args"]["spec"]),
         head0=bytes(e["args"]["head"]),
         status=status,

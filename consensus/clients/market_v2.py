@@ -41,6 +41,7 @@ __all__ = [
     "TaskLeaf",
     "move_args",
     "parse_proposal",
+    "record_from_event",
     "results_for",
 ]
 
@@ -237,13 +238,17 @@ class MarketV2:
         if head <= self._scanned:
             return
         for e in self.market.events.TaskSubmitted().get_logs(from_block=self._scanned + 1, to_block=head):
-            r = e["args"]["record"]
-            self._records[int(e["args"]["id"])] = TaskRecord(
-                requester=r["requester"], spec_hash=bytes(r["specHash"]), kind=int(r["kind"]),
-                reward=int(r["reward"]), redundancy=int(r["redundancy"]), min_redundancy=int(r["minRedundancy"]),
-                deadline=int(r["deadline"]))
+            self._records[int(e["args"]["id"])] = record_from_event(e["args"]["record"])
             self._specs[int(e["args"]["id"])] = bytes(e["args"]["spec"])
         self._scanned = head
+
+    def records_since(self, block: int) -> dict[int, TaskRecord]:
+        """The records of the tasks submitted from ``block`` to the head, by id (one ``get_logs``)."""
+        out = {}
+        for e in self.market.events.TaskSubmitted().get_logs(from_block=max(block, self.from_block),
+                                                             to_block="latest"):
+            out[int(e["args"]["id"])] = record_from_event(e["args"]["record"])
+        return out
 
     def record(self, task_id: int) -> TaskRecord:
         """The record of task ``task_id``, from its ``TaskSubmitted`` event.
@@ -468,6 +473,13 @@ class MarketV2:
     def claim(self, sender: Sender) -> Any:
         """Pay out the sender's credits."""
         return sender.transact(self.market.functions.claim())
+
+
+def record_from_event(r: Mapping[str, Any]) -> TaskRecord:
+    """A ``TaskRecord`` from an event's decoded ``record`` struct."""
+    return TaskRecord(requester=r["requester"], spec_hash=bytes(r["specHash"]), kind=int(r["kind"]),
+                      reward=int(r["reward"]), redundancy=int(r["redundancy"]),
+                      min_redundancy=int(r["minRedundancy"]), deadline=int(r["deadline"]))
 
 
 def parse_proposal(raw: bytes) -> ProposalV2:

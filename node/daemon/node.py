@@ -311,17 +311,24 @@ class NodeDaemon:
     def _maybe_propose(self, r: int) -> None:
         if not self._my_turn(r, self._seen_round_at[r], self.cfg.propose_grace):
             return
-        # The market refuses a proposal that leaves out an open task: be synced to nextTaskId.
+        # The market refuses a proposal that leaves out an open task below nextTaskId.
         next_id = int(self.d.market.functions.nextTaskId().call())
-        if not self.view.tasks or max(self.view.tasks) < next_id - 1:
+        open_tasks = {t.id: t.record for t in self.view.open_tasks()}
+        known = max(self.view.tasks, default=0)
+        if known < next_id - 1:
+            # The chain log is behind the head (`confirmations`, or blocks since the last sync):
+            # read the newest submissions directly, so a steady stream of them cannot starve
+            # proposals. A reorg that drops one only makes this proposal revert.
+            fresh = self.client.records_since(self.chainlog.last_block() + 1)
+            missing = range(known + 1, next_id)
+            if any(t not in fresh for t in missing):
+                return
+            open_tasks.update({t: fresh[t] for t in missing})
+        if not open_tasks:
             return
         t0 = time.perf_counter()
         # The proposal lands at `now` or later; the client leaves out tasks due inside the window.
-        p = self.client.build_proposal(
-            now=self.clock.now(),
-            open_tasks={t.id: t.record for t in self.view.open_tasks()},
-            snapshot=self.snapshot(),
-        )
+        p = self.client.build_proposal(now=self.clock.now(), open_tasks=open_tasks, snapshot=self.snapshot())
         self.stats["solve_ms"] = self.stats.get("solve_ms", 0) + int((time.perf_counter() - t0) * 1000)
         if not p.allocated_ids:
             return
