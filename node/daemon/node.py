@@ -26,6 +26,7 @@ from eth_utils import keccak
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from web3 import Web3
 
+from consensus.clearing.errors import ClearingError
 from consensus.clients.errors import ClientError
 from consensus.clients.market_v2 import ProposalV2
 from contracts import codec
@@ -161,6 +162,7 @@ class NodeDaemon:
         self._started: dict[int, float] = {}
         self._heartbeat_at = 0.0
         self._warned_late: set[int] = set()
+        self._unpriced: set[int] = set()  # rounds already logged as having no proposal
 
     # ------------------------------------------------------------- lifecycle
 
@@ -327,9 +329,21 @@ class NodeDaemon:
         if not open_tasks:
             return
         t0 = time.perf_counter()
-        # The proposal lands at `now` or later; the client leaves out tasks due inside the window.
-        p = self.client.build_proposal(now=self.clock.now(), open_tasks=open_tasks, snapshot=self.snapshot())
-        self.stats["solve_ms"] = self.stats.get("solve_ms", 0) + int((time.perf_counter() - t0) * 1000)
+        try:
+            # The proposal lands at `now` or later; the client leaves out tasks due inside the window.
+            p = self.client.build_proposal(now=self.clock.now(), open_tasks=open_tasks, snapshot=self.snapshot())
+        except ClearingError as exc:
+            # No challenge-free proposal exists for these tasks (e.g. no per-kind clearing
+            # prices): proposing anyway would lose the bond. The tasks stay open and are tried
+            # again each tick (a new task or node changes the game); past their deadline they
+            # are expired and refunded. Every other step of the tick goes on.
+            if r not in self._unpriced:
+                self._unpriced.add(r)
+                log.warning("round %d: no challenge-free proposal for %d open tasks (%s); not proposing",
+                            r, len(open_tasks), exc)
+            return
+        finally:
+            self.stats["solve_ms"] = self.stats.get("solve_ms", 0) + int((time.perf_counter() - t0) * 1000)
         if not p.allocated_ids:
             return
         if self._do("propose", self.client.propose, self.sender, p):

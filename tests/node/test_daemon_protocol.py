@@ -193,3 +193,34 @@ def test_a_lagging_chain_log_does_not_starve_proposals(net: Net) -> None:
     net.run_until(lambda: all(view.tasks.get(t) is not None and view.tasks[t].status is TaskStatus.SETTLED
                               for t in ids), timeout=120)
     assert net.conserved()
+
+
+def test_a_round_without_clearing_prices_does_not_stop_the_node(
+    net: Net, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Where the solver finds no challenge-free proposal (``NoClearingPrices``) the designated
+    node must not crash or propose: it says so once per round, keeps ticking, and proposes as soon as a
+    proposal exists. The solver is replaced by one that raises (a test double: the real solver
+    runs in every other test here, and ``tests/consensus`` covers where it raises)."""
+    from consensus.clearing import NoClearingPrices
+    from consensus.clients import market_v2
+
+    real = market_v2.solve
+
+    def unpriced(instance: object) -> object:
+        raise NoClearingPrices("no per-kind prices clear this instance")
+
+    monkeypatch.setattr(market_v2, "solve", unpriced)
+    ids = net.submit(1, redundancy=2)
+    with caplog.at_level("WARNING", logger="nashnet.node"):
+        for _ in range(8):
+            net.tick()  # must not raise
+            time.sleep(0.3)
+    assert not net.d.market.events.AllocationProposed().get_logs(from_block=0)
+    warned = [r.getMessage() for r in caplog.records if "no challenge-free proposal" in r.getMessage()]
+    # each node that tried says so once for the round, not once a tick
+    assert 1 <= len(warned) <= len(net.daemons) and "no per-kind prices" in warned[0], warned
+    monkeypatch.setattr(market_v2, "solve", real)
+    view = net.daemons[0].view
+    net.run_until(lambda: view.tasks[ids[0]].status is TaskStatus.SETTLED)
+    assert net.conserved()
