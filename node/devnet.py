@@ -260,11 +260,13 @@ class Devnet:
         holders = {d.market.address, d.registry.address, d.timelock.address}
         holders |= {n.address for n in self.nodes}
         holders |= {dev_account(i, int(d.w3.eth.chain_id)).address for i in range(10)}
-        supply = int(token.totalSupply().call())
-        held = sum(int(token.balanceOf(a).call()) for a in holders)
+        # Every balance at one block: the nodes keep claiming while this reads, a block a second.
+        at = int(d.w3.eth.block_number)
+        supply = int(token.totalSupply().call(block_identifier=at))
+        held = sum(int(token.balanceOf(a).call(block_identifier=at)) for a in holders)
         f = d.market.functions
-        escrowed, bonds, unclaimed = int(f.escrowed().call()), int(f.bonds().call()), int(f.unclaimed().call())
-        market_balance = int(token.balanceOf(d.market.address).call())
+        escrowed, bonds, unclaimed = (int(g().call(block_identifier=at)) for g in (f.escrowed, f.bonds, f.unclaimed))
+        market_balance = int(token.balanceOf(d.market.address).call(block_identifier=at))
         conserved = held == supply and market_balance == escrowed + bonds + unclaimed
         name_of = {n.address: n.name for n in self.nodes}
         problems = judge(records)
