@@ -10,12 +10,30 @@ the verdict can be tested on recorded data; :meth:`node.devnet.Devnet.report` re
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
-__all__ = ["REASONS", "Problem", "Reveal", "TaskRecord", "judge", "same_answer", "slashed_by_node"]
+from contracts.errors import ConfigError
+
+__all__ = [
+    "REASONS",
+    "REPORT_FILE",
+    "Problem",
+    "Reveal",
+    "TaskRecord",
+    "judge",
+    "load_report",
+    "same_answer",
+    "save_report",
+    "slashed_by_node",
+]
+
+#: Where `devnet up` keeps its last report, in the devnet's folder.
+REPORT_FILE = "report.json"
 
 #: Every reason a task or a node fails a devnet run, with what it means.
 REASONS: dict[str, str] = {
@@ -187,3 +205,30 @@ def slashed_by_node(tasks: Sequence[TaskRecord]) -> dict[str, int]:
         for node, amount in t.slashed.items():
             out[node] = out.get(node, 0) + int(amount)
     return out
+
+
+def save_report(folder: Path, summary: Mapping[str, Any]) -> Path:
+    """Keep a run's report in ``folder`` (atomically), for `devnet report` to show again."""
+    from contracts.files import write_atomic
+
+    path = Path(folder) / REPORT_FILE
+    write_atomic(path, json.dumps(summary, indent=1) + "\n")
+    return path
+
+
+def load_report(folder: Path) -> dict[str, Any]:
+    """The report `devnet up` kept in ``folder``.
+
+    Raises:
+        ConfigError: there is none, or it is not a report.
+    """
+    path = Path(folder) / REPORT_FILE
+    if not path.is_file():
+        raise ConfigError(f"no devnet report in {str(folder)!r}: run `nashnet devnet up` first (it keeps one there)")
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{str(path)!r} is not a devnet report: {exc}") from None
+    if not isinstance(data, dict) or "passed" not in data or "problems" not in data:
+        raise ConfigError(f"{str(path)!r} is not a devnet report: expected an object with 'passed' and 'problems'")
+    return data

@@ -357,3 +357,44 @@ def check_traces(d: Deployment, h: TaskHistory, key: Any = None) -> list[dict[st
                 row["error"] = str(exc)
         out.append(row)
     return out
+
+
+def winning_record(d: Deployment, h: TaskHistory, key: Any = None) -> dict[str, Any]:
+    """The run record of a settled task: the trace of a node paid for it, fetched and checked.
+
+    The trace is taken from the first paid node that serves it with a valid signature and the
+    hash it revealed; its ``record`` is what the workload returned (a training job's result
+    with its loss curve, a spiking run's rates and raster, an agent's steps).
+
+    Raises:
+        ConfigError: the task did not settle on a result, or no paid node serves its trace.
+    """
+    from node.daemon.traces import TraceError, fetch_trace
+
+    if h.status != "settled" or h.winner is None:
+        raise ConfigError(
+            f"task {h.id} is {h.status}: only a settled task has a result; see `nashnet task status {h.id}`"
+        )
+    errors = []
+    for node, r in h.reveals.items():
+        if r.digest != h.winner:
+            continue
+        doc = reveal_document(r.payload, h.id, key)
+        trace, uri = str(doc.get("trace", "")), str(doc.get("uri") or "")
+        if doc.get("sealed"):
+            errors.append(f"{node}: sealed payload (pass --account with the requester's reply key)")
+            continue
+        if not trace.startswith("sha256:") or "/trace/" not in uri:
+            errors.append(f"{node}: the reveal names no trace")
+            continue
+        signing = bytes(d.registry.functions.getNode(node).call()[3])
+        try:
+            body = fetch_trace(uri.rsplit("/trace/", 1)[0], trace.split(":", 1)[1], signing)
+        except TraceError as exc:
+            errors.append(f"{node}: {exc}")
+            continue
+        data = reveal_document(body, h.id, key)
+        if isinstance(data.get("record"), dict):
+            return dict(data["record"])
+        errors.append(f"{node}: its trace holds no run record")
+    raise ConfigError(f"task {h.id}: no paid node served its run record ({'; '.join(errors) or 'no paid node'})")

@@ -1,4 +1,4 @@
-"""`nashnet devnet up|down|status`: a local network of anvil and node processes."""
+"""`nashnet devnet up|down|status|report`: a local network of anvil and node processes."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ app = typer.Typer(help="A local development network: anvil, the contracts and no
                   no_args_is_help=True)
 
 FolderOpt = typer.Option(None, "--folder", help="Where the devnet keeps its state (default $NASHNET_HOME/devnet).")
+PlotOpt = typer.Option(None, "--plot", help="Also draw the run's charts (PNG) into this folder.")
 _KINDS = ("react", "rewoo", "mcts", "neuro-symbolic", "training", "spiking")
 
 
@@ -55,6 +56,7 @@ def up_cmd(
     ),
     reveal_window: int = typer.Option(15, "--reveal-window", min=2, help="Seconds to reveal results."),
     folder: Path | None = FolderOpt,
+    plot: Path | None = PlotOpt,
     as_json: bool = c.JsonOpt,
 ) -> None:
     """Start anvil, deploy, start node processes, submit sample tasks and follow them to payment.
@@ -65,11 +67,13 @@ def up_cmd(
 
     from contracts.kinds import TaskKind
     from node.devnet import Devnet, devnet_params, expected_answer
+    from node.devnet_report import save_report
     from node.samples import samples
 
     wanted = tuple(k.strip() for k in kinds.split(",") if k.strip())
     for k in wanted:
         TaskKind.parse(k)
+    _check_plot_folder(plot)
     target = _folder(folder)
 
     def say(m: str) -> None:
@@ -97,9 +101,12 @@ def up_cmd(
             summary |= net.report(ids, expected)
         summary["problems"] += _run_problems(summary)
         summary["passed"] = bool(summary["passed"]) and not summary["problems"]
+        save_report(target, summary)
         if not as_json:
             _print_summary(summary)
         print(json.dumps(summary))
+        if plot is not None:
+            _plot(summary, plot)
         _print_verdict(summary)
         if detach:
             c.err.print(f"devnet left running; stop it with: nashnet devnet down --folder {target}")
@@ -107,6 +114,41 @@ def up_cmd(
         if not detach:
             net.down()
             c.err.print("devnet stopped")
+    if not summary["passed"]:
+        raise typer.Exit(1)
+
+
+def _check_plot_folder(plot: Path | None) -> None:
+    from contracts.errors import ConfigError
+
+    if plot is not None and plot.exists() and not plot.is_dir():
+        raise ConfigError(f"--plot: {str(plot)!r} is a file; expected a folder to write the charts into")
+
+
+def _plot(summary: dict[str, Any], folder: Path) -> None:
+    from node.plots import plot_report
+
+    for path in plot_report(summary, folder):
+        c.err.print(f"wrote {path}")
+
+
+@app.command("report")
+def report_cmd(folder: Path | None = FolderOpt, plot: Path | None = PlotOpt, as_json: bool = c.JsonOpt) -> None:
+    """Show the report of the last `devnet up` again, and draw its charts with --plot (exit 1 if it failed).
+
+    Example: nashnet devnet report --plot charts/
+    """
+    from node.devnet_report import load_report
+
+    _check_plot_folder(plot)
+    summary = load_report(_folder(folder))
+    if as_json:
+        c.emit_json(summary)
+    else:
+        _print_summary(summary)
+    if plot is not None:
+        _plot(summary, plot)
+    _print_verdict(summary)
     if not summary["passed"]:
         raise typer.Exit(1)
 

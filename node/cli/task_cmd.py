@@ -1,4 +1,4 @@
-"""`nashnet task submit|status|result|audit|list|cancel|claim`: the requester's side of the market.
+"""`nashnet task submit|status|result|audit|plot|list|cancel|claim`: the requester's side of the market.
 
 Each command parses its options, calls :mod:`node.requester` and prints; the checks and the
 reading of a task's history live there."""
@@ -309,6 +309,33 @@ def audit_cmd(
             print(f"  trace of {t['node']}: {verdict}{t['error']}")
     if bad:
         raise ConfigError(f"task {task_id}: {len(bad)} of {len(traces)} revealed traces failed their check")
+
+
+@app.command("plot")
+def plot_cmd(
+    task_id: int = typer.Argument(..., help="Task id."),
+    output: Path = typer.Option(..., "-o", "--output", help="The PNG file to write."),
+    account: str | None = typer.Option(None, "--account", help="Open results sealed to this account's reply key."),
+    rpc_url: str | None = c.RpcOpt,
+    manifest: Path | None = c.ManifestOpt,
+) -> None:
+    """Draw a settled task's run: a training job's loss curve, a spiking run's raster and firing rate.
+
+    The run record is fetched from a node paid for the task and checked against what it revealed.
+
+    Example: nashnet task plot 7 -o loss.png
+    """
+    from contracts.kinds import TaskKind
+    from node.plots import check_plottable, plot_run
+    from node.requester import winning_record
+
+    r = _requester(rpc_url, manifest)
+    h = r.history(task_id)
+    kind = TaskKind(h.record.kind).label
+    check_plottable(kind, output)
+    key = _reply_key(c.settings(rpc_url, manifest), account, create=False) if account else None
+    record = winning_record(r.d, h, key)
+    print(plot_run(kind, record, output, title=f"task {task_id} ({kind})"))
 
 
 @app.command("list")

@@ -8,12 +8,16 @@ import time
 from pathlib import Path
 
 import torch
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from .codec import TextCodec
 from .network import SpikingNetwork
 from .spec import SpikingTaskSpec
 from .state import load_state, save_state
+
+#: The raster a result carries for pictures: the spikes of the first neurons, and at most this many.
+RASTER_NEURONS = 64
+RASTER_SPIKES = 20_000
 
 
 class SpikingResult(BaseModel):
@@ -42,6 +46,12 @@ class SpikingResult(BaseModel):
     device: str
     state_sha256: str | None
     result_hash: str
+    rates: list[float] = Field(default_factory=list, description="fraction of neurons that fired, step by step")
+    target_rate: float | None = Field(default=None, description="the rate homeostasis pulls each neuron towards")
+    raster: list[tuple[int, int]] = Field(
+        default_factory=list,
+        description=f"(step, neuron) of every spike of neurons below {RASTER_NEURONS}, at most {RASTER_SPIKES}",
+    )
 
 
 def run_spiking_task(
@@ -63,6 +73,7 @@ def run_spiking_task(
     counts = torch.zeros(spec.network.neurons, device=net.device)
     digest = hashlib.sha256()
     rates: list[float] = []
+    raster: list[tuple[int, int]] = []
     start_step = net.t
 
     def advance(stim: torch.Tensor | None) -> None:
@@ -71,6 +82,9 @@ def run_spiking_task(
         digest.update(len(idx).to_bytes(4, "little") + idx.tobytes())
         counts.index_add_(0, fired, torch.ones(fired.shape, device=net.device))
         rates.append(len(idx) / spec.network.neurons)
+        if len(raster) < RASTER_SPIKES:
+            step = net.t - 1 - start_step
+            raster.extend((step, int(n)) for n in idx[idx < RASTER_NEURONS][: RASTER_SPIKES - len(raster)])
 
     t0 = time.perf_counter()
     for _ in range(spec.warmup_steps):
@@ -111,4 +125,7 @@ def run_spiking_task(
         device=str(net.device),
         state_sha256=save_state(net, Path(state_out)) if state_out is not None else None,
         result_hash=hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest(),
+        rates=[round(r, 6) for r in rates],
+        target_rate=spec.network.target_rate,
+        raster=raster,
     )

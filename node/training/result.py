@@ -37,6 +37,9 @@ class TrainingResult(BaseModel):
     tokens_per_s: float
     mfu: float | None = None
     device: str
+    loss_curve: list[tuple[int, float]] = Field(
+        default_factory=list, description="(step, training loss) of every step of the job, resumed runs included"
+    )
 
 
 class Verdict(BaseModel):

@@ -57,6 +57,7 @@ def run_training_job(spec: TrainingJobSpec, workdir: Path) -> TrainingResult:
         tokens_per_s=statistics.median(m.tokens_per_s for m in steady) if steady else 0.0,
         mfu=statistics.median(m.mfu for m in steady) if steady and steady[0].mfu is not None else None,  # type: ignore[type-var]
         device=str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),
+        loss_curve=_loss_curve(workdir, history, int(final["step"])),
     )
     atomic_write_bytes(workdir / RESULT_FILE, result.model_dump_json(indent=1).encode())
     return result
@@ -82,3 +83,20 @@ def verify_training_job(
             raise VerificationError(f"no result given and {path} does not exist")
         result = TrainingResult.model_validate_json(path.read_text())
     return verify(spec, workdir, result, sample=sample, salt=salt)
+
+
+def _loss_curve(workdir: Path, history: list[StepMetrics], last_step: int) -> list[tuple[int, float]]:
+    """The job's (step, loss) from its metrics log, every run of it included; else from ``history``.
+
+    A step run twice (a crash after it, before its checkpoint) appears once, with its last loss.
+    """
+    by_step: dict[int, float] = {}
+    log = workdir / "metrics.jsonl"
+    if log.exists():
+        for line in log.read_text().splitlines():
+            if line.strip():
+                m = json.loads(line)
+                by_step[int(m["step"])] = float(m["loss"])
+    else:
+        by_step = {m.step: m.loss for m in history}
+    return [(st, round(loss, 6)) for st, loss in sorted(by_step.items()) if st <= last_step]

@@ -125,6 +125,22 @@ def test_three_nodes_settle_every_kind_conserve_tokens_and_pass_audit(devnet) ->
         key = bytes(d.registry.functions.getNode(node).call()[3])
         trace = fetch_trace(doc["uri"].rsplit("/trace/", 1)[0], doc["trace"].split(":", 1)[1], key)
         assert json.loads(trace)["kind"] == "mcts"
+    # `task plot` draws a training task's loss curve and a spiking task's raster from a paid node's trace.
+    from node.cli import main
+    from node.plots import run_series
+    from node.requester import winning_record
+
+    where = ["--rpc-url", net.rpc_url, "--manifest", str(net.manifest_path)]
+    for kind in ("training", "spiking"):
+        t = next(t for t, s in zip(ids, items, strict=True) if s.kind == kind)
+        series = run_series(kind, winning_record(d, histories(d.client(), [t])[t]))
+        assert len(series["loss"] if kind == "training" else series["rates"]) > 1, series
+        png = net.folder / f"task{t}.png"
+        assert main(["task", "plot", str(t), "-o", str(png), *where]) == 0
+        assert png.read_bytes()[:4] == b"\x89PNG"
+    mcts = next(t for t, s in zip(ids, items, strict=True) if s.kind == "mcts")
+    assert main(["task", "plot", str(mcts), "-o", str(net.folder / "no.png"), *where]) == 1
+    assert not (net.folder / "no.png").exists()
 
 
 def _slash_story(net: Devnet, slashed: list) -> str:

@@ -25,10 +25,11 @@ def test_scenario_in_process() -> None:
 
 
 @pytest.mark.integration
-def test_devnet_up_on_anvil(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_devnet_up_on_anvil(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # The commit window leaves room for a node whose Ray workers are still starting on a loaded
     # 2-core machine: a node that misses it is slashed, and then the report does not pass.
-    args = ["--nodes", "3", "--samples", "1", "--kinds", "mcts", "--commit-window", "45", "--json"]
+    args = ["--nodes", "3", "--samples", "1", "--kinds", "mcts", "--commit-window", "45", "--json",
+            "--plot", str(tmp_path / "charts")]
     code = main(["devnet", "up", *args])
     captured = capsys.readouterr()
     out = captured.out
@@ -43,3 +44,9 @@ def test_devnet_up_on_anvil(home: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert Path(summary["manifest"]).is_file()
     # Nothing it started is left running.
     assert not (Path(summary["folder"]) / "devnet.json").exists()
+    # It kept its report, which `devnet report` shows again, and drew its charts.
+    assert json.loads((Path(summary["folder"]) / "report.json").read_text()) == summary
+    for name in ("tasks.png", "allocation.png", "slashes.png"):
+        assert (tmp_path / "charts" / name).read_bytes()[:4] == b"\x89PNG"
+    code = main(["devnet", "report", "--folder", summary["folder"], "--json"])
+    assert code == 0 and json.loads(capsys.readouterr().out)["passed"]
