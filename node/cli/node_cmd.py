@@ -21,26 +21,6 @@ def _ctx(rpc_url: str | None, manifest: Path | None, account: str | None, dev: i
     return s, d, c.sender_for(s, w3, acct)
 
 
-def parse_prices(items: list[str]) -> dict[int, int]:
-    """``["react=1.5", "mcts=2"]`` → {kind: price in base units}."""
-    from contracts.errors import ConfigError
-    from contracts.kinds import TaskKind
-    from node.amounts import parse_amount
-
-    prices: dict[int, int] = {}
-    for item in items:
-        if "=" not in item:
-            raise ConfigError(f"--price {item!r}: expected KIND=PRICE, e.g. react=1.5")
-        kind_text, price_text = item.split("=", 1)
-        kind = TaskKind.parse(kind_text)
-        if int(kind) in prices:
-            raise ConfigError(f"--price: kind {kind.label} given twice")
-        prices[int(kind)] = parse_amount(price_text, f"--price {kind.label}")
-    if not prices:
-        raise ConfigError("give at least one --price KIND=PRICE")
-    return prices
-
-
 @app.command("register")
 def register_cmd(
     endpoint: str = typer.Option(..., "--endpoint", help="URL where this node serves traces."),
@@ -57,6 +37,7 @@ def register_cmd(
     from contracts.registry import register_node
     from node import identity
     from node.amounts import fmt_amount, parse_amount
+    from node.operator import parse_prices
 
     prices = parse_prices(price)
     amount = parse_amount(stake, "--stake")
@@ -213,37 +194,12 @@ def run_cmd(
 
 
 def ensure_registered(d: Any, sender: Any, signing_key: bytes, endpoint: str, cfg: Any, yes: bool) -> None:
-    """Register ``sender`` from the config when it is not; else bring its endpoint, capacity, prices, signing
-    key and stake in line with the config (the stake is only ever topped up)."""
-    from contracts.errors import ConfigError
-    from contracts.registry import add_stake, node_info, register_node
-    from node.amounts import fmt_amount
+    """Register ``sender`` from the config, or bring its registration in line with it (see :mod:`node.operator`)."""
+    from node.operator import reconcile_registration
 
-    info = node_info(d, sender.address)
-    want = cfg.stake_units()
-    if not info["registered"]:
-        prices = cfg.price_units()
-        if not prices:
-            raise ConfigError("the node is not registered and the config has no [prices]: add one per kind served")
-        if want:
-            c.confirm(f"Register and stake {fmt_amount(want)} tokens from {sender.address}?", yes)
-        register_node(d, sender, signing_key=signing_key, endpoint=endpoint, capacity=cfg.capacity,
-                      prices=prices, stake=want)
-        c.err.print(f"registered {sender.address} (stake {fmt_amount(want)})")
-        return
-    if info["endpoint"] != endpoint:
-        sender.transact(d.registry.functions.setEndpoint(endpoint))
-    if info["capacity"] != cfg.capacity:
-        sender.transact(d.registry.functions.setCapacity(cfg.capacity))
-        c.err.print(f"capacity set to {cfg.capacity}")
-    prices = cfg.price_units()
-    if prices and {int(k): int(v) for k, v in info["prices"].items()} != prices:
-        kinds = sorted(prices)
-        sender.transact(d.registry.functions.setPrices(kinds, [prices[k] for k in kinds]))
-        c.err.print("prices set from the config")
-    if signing_key != bytes.fromhex(info["signing_key"][2:]):
-        sender.transact(d.registry.functions.setSigningKey(signing_key))
-        c.err.print("signing key set to this node's identity key")
-    if want > info["stake"]:
-        c.confirm(f"Top the stake of {sender.address} up by {fmt_amount(want - info['stake'])} tokens?", yes)
-        add_stake(d, sender, want - info["stake"])
+    changes = reconcile_registration(
+        d, sender, signing_key=signing_key, endpoint=endpoint, capacity=cfg.capacity, prices=cfg.price_units(),
+        stake=cfg.stake_units(), confirm=lambda question: c.confirm(question, yes),
+    )
+    for ch in changes:
+        c.err.print(ch.line)
