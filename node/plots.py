@@ -181,37 +181,31 @@ def plot_run(kind: str, record: Mapping[str, Any], path: Path, *, title: str = "
 
     if kind == "training":
         fig, ax = plt.subplots(figsize=(7, 4))
-        ax.plot(data["steps"], data["loss"], color="#1565c0", label="training loss")
-        if data["eval_loss"] is not None:
-            ax.axhline(
-                float(data["eval_loss"]),
-                color="#c62828",
-                linestyle="--",
-                label=f"eval loss {float(data['eval_loss']):.4f}",
-            )
-        ax.set_xlabel("step")
+        ev = data["eval_loss"]
+        _line(ax, data["steps"], data["loss"], "training loss", ev, f"eval loss {ev:.4f}" if ev is not None else "")
         ax.set_ylabel("loss")
-        ax.legend()
     else:
-        fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True, height_ratios=(2, 1))
+        fig, (top, ax) = plt.subplots(2, 1, figsize=(8, 6), sharex=True, height_ratios=(2, 1))
         top.scatter(data["spike_steps"], data["spike_neurons"], s=1.5, color="#212121", marker="|")
         top.set_ylabel("neuron")
         top.set_title("spikes (first neurons)", fontsize="small")
-        bottom.plot(range(len(data["rates"])), data["rates"], color="#1565c0", label="firing rate")
-        if data["target_rate"] is not None:
-            bottom.axhline(
-                float(data["target_rate"]),
-                color="#c62828",
-                linestyle="--",
-                label=f"target {float(data['target_rate']):.0%}",
-            )
-        bottom.set_xlabel("step")
-        bottom.set_ylabel("fraction firing")
-        bottom.legend(fontsize="small")
+        target = data["target_rate"]
+        rates = data["rates"]
+        _line(ax, list(range(len(rates))), rates, "firing rate", target, f"target {target:.0%}" if target else "")
+        ax.set_ylabel("fraction firing")
     fig.suptitle(title or f"{kind} task")
     out = _save(fig, path)
     plt.close(fig)
     return out
+
+
+def _line(ax: Any, x: list[int], y: list[float], label: str, ref: float | None, ref_label: str) -> None:
+    """A series over steps, with a dashed reference level when there is one."""
+    ax.plot(x, y, color="#1565c0", label=label)
+    if ref is not None:
+        ax.axhline(float(ref), color="#c62828", linestyle="--", label=ref_label)
+    ax.set_xlabel("step")
+    ax.legend(fontsize="small")
 
 
 def plot_report(summary: Mapping[str, Any], folder: Path) -> list[Path]:
