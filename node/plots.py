@@ -31,6 +31,7 @@ __all__ = [
     "PLOTTABLE",
     "STATUSES",
     "allocation_matrix",
+    "check_plot_folder",
     "check_plottable",
     "plot_report",
     "plot_run",
@@ -128,6 +129,16 @@ def check_plottable(kind: str, path: Path) -> None:
         raise ConfigError(f"-o: {str(path)!r} is a folder; expected a file name such as plot.png")
 
 
+def check_plot_folder(folder: Path | None) -> None:
+    """Refuse, before any work, a ``--plot`` folder that is a file.
+
+    Raises:
+        ConfigError: ``folder`` exists and is not a folder.
+    """
+    if folder is not None and Path(folder).exists() and not Path(folder).is_dir():
+        raise ConfigError(f"--plot: {str(folder)!r} is a file; expected a folder to write the charts into")
+
+
 def run_series(kind: str, record: Mapping[str, Any]) -> dict[str, Any]:
     """What :func:`plot_run` draws of a task's run record, checked.
 
@@ -218,8 +229,7 @@ def plot_report(summary: Mapping[str, Any], folder: Path) -> list[Path]:
         ConfigError: ``folder`` exists and is not a folder.
     """
     folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise ConfigError(f"--plot: {str(folder)!r} is a file; expected a folder to write the charts into")
+    check_plot_folder(folder)
     folder.mkdir(parents=True, exist_ok=True)
     import matplotlib
 

@@ -119,10 +119,9 @@ def up_cmd(
 
 
 def _check_plot_folder(plot: Path | None) -> None:
-    from contracts.errors import ConfigError
+    from node.plots import check_plot_folder
 
-    if plot is not None and plot.exists() and not plot.is_dir():
-        raise ConfigError(f"--plot: {str(plot)!r} is a file; expected a folder to write the charts into")
+    check_plot_folder(plot)
 
 
 def _plot(summary: dict[str, Any], folder: Path) -> None:
