@@ -29,6 +29,9 @@ from .errors import ConfigError
 
 __all__ = [
     "NUM_PRICE_KINDS",
+    "OUTCOME_BYTES",
+    "Outcome",
+    "PACKED_TASK_BYTES",
     "ZERO32",
     "MerkleProof",
     "NodeEntry",
@@ -46,6 +49,7 @@ __all__ = [
     "merkle_root",
     "merkle_verify",
     "node_leaf_hash",
+    "pack_task",
     "prices_hash",
     "result_digest",
     "reveal_digest",
@@ -54,6 +58,8 @@ __all__ = [
     "task_head0",
     "task_leaf_hash",
     "transition_data",
+    "unpack_outcomes",
+    "unpack_tasks",
 ]
 
 ZERO32 = b"\0" * 32
@@ -125,6 +131,53 @@ def transition_data(kind: int, data: bytes) -> dict[str, Any]:
         return {}
     types, names = layout
     return dict(zip(names, decode(list(types), bytes(data)), strict=True))
+
+
+#: Bytes of one packed outcome in ``RoundSettled``.
+OUTCOME_BYTES = 89
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One settled task's outcome, as ``RoundSettled`` packs it: id (8 bytes), winner (32),
+    winners (1), price (16), fee (16), refund (16). A zero ``winner`` means no majority."""
+
+    id: int
+    winner: bytes
+    winners: int
+    price: int
+    fee: int
+    refund: int
+
+    def packed(self) -> bytes:
+        """The outcome as ``RoundSettled`` packs it (the inverse of :func:`unpack_outcomes`)."""
+        return b"".join((self.id.to_bytes(8, "big"), bytes(self.winner), self.winners.to_bytes(1, "big"),
+                         self.price.to_bytes(16, "big"), self.fee.to_bytes(16, "big"),
+                         self.refund.to_bytes(16, "big")))
+
+    @property
+    def data(self) -> bytes:
+        """The data of the task's ``Settled`` audit step: ``abi.encode(winner, winners, price, fee, refund)``."""
+        return encode(list(TRANSITION_DATA[Transition.SETTLED][0]),
+                      [self.winner, self.winners, self.price, self.fee, self.refund])
+
+
+def unpack_outcomes(data: bytes) -> list[Outcome]:
+    """The outcomes of a ``RoundSettled`` event's ``outcomes`` bytes.
+
+    Raises:
+        ConfigError: the length is not a whole number of outcomes.
+    """
+    data = bytes(data)
+    if len(data) % OUTCOME_BYTES:
+        raise ConfigError(f"outcomes: {len(data)} bytes is not a multiple of {OUTCOME_BYTES}")
+    out = []
+    for at in range(0, len(data), OUTCOME_BYTES):
+        b = data[at:at + OUTCOME_BYTES]
+        out.append(Outcome(id=int.from_bytes(b[0:8], "big"), winner=b[8:40], winners=b[40],
+                           price=int.from_bytes(b[41:57], "big"), fee=int.from_bytes(b[57:73], "big"),
+                           refund=int.from_bytes(b[73:89], "big")))
+    return out
 
 
 def extend_head(head: bytes, kind: int, data: bytes) -> bytes:
@@ -237,6 +290,61 @@ def task_leaf_hash(task_id: int, record: TaskRecord, nodes: Sequence[int]) -> by
     """``keccak256(abi.encode(id, record, nodes))``; ``nodes`` are indices into the round's node list."""
     return bytes(keccak(encode(["uint256", TaskRecord.abi_type(), "uint16[]"],
                                [task_id, record.as_tuple(), list(nodes)])))
+
+
+#: Bytes of a packed task leaf before its node indices (``MarketCodec.PACKED_TASK_BYTES``).
+PACKED_TASK_BYTES = 88
+
+
+def pack_task(task_id: int, record: TaskRecord, nodes: Sequence[int]) -> bytes:
+    """One task leaf as ``propose`` and ``settle`` take it (``MarketCodec.readPackedTask``).
+
+    Big-endian, unpadded: id (8 bytes), requester (20), specHash (32), kind (1), reward (16),
+    redundancy (1), minRedundancy (1), deadline (8), node count (1), node indices (2 each).
+
+    Raises:
+        ConfigError: a field does not fit its width.
+    """
+    fields = (("id", task_id, 8), ("kind", record.kind, 1), ("reward", record.reward, 16),
+              ("redundancy", record.redundancy, 1), ("minRedundancy", record.min_redundancy, 1),
+              ("deadline", record.deadline, 8), ("node count", len(nodes), 1))
+    for name, value, width in fields:
+        if not 0 <= value < 1 << (8 * width):
+            raise ConfigError(f"task {task_id}: {name} {value} does not fit in {width} byte(s)")
+    if len(record.spec_hash) != 32:
+        raise ConfigError(f"task {task_id}: specHash must be 32 bytes, got {len(record.spec_hash)}")
+    for ix in nodes:
+        if not 0 <= ix < 1 << 16:
+            raise ConfigError(f"task {task_id}: node index {ix} does not fit in 2 bytes")
+    return b"".join((
+        task_id.to_bytes(8, "big"), bytes.fromhex(record.requester[2:]), record.spec_hash,
+        record.kind.to_bytes(1, "big"), record.reward.to_bytes(16, "big"), record.redundancy.to_bytes(1, "big"),
+        record.min_redundancy.to_bytes(1, "big"), record.deadline.to_bytes(8, "big"), len(nodes).to_bytes(1, "big"),
+        b"".join(ix.to_bytes(2, "big") for ix in nodes),
+    ))
+
+
+def unpack_tasks(data: bytes) -> list[tuple[int, TaskRecord, tuple[int, ...]]]:
+    """The ``(id, record, nodes)`` leaves of packed task bytes (:func:`pack_task`, concatenated).
+
+    Raises:
+        ConfigError: the bytes end inside a leaf.
+    """
+    out = []
+    at, end = 0, len(data)
+    while at < end:
+        if end - at < PACKED_TASK_BYTES or end - at < PACKED_TASK_BYTES + 2 * data[at + PACKED_TASK_BYTES - 1]:
+            raise ConfigError(f"packed tasks: the leaf at byte {at} runs past the end ({end} bytes)")
+        b = data[at:at + PACKED_TASK_BYTES]
+        n = b[87]
+        record = TaskRecord(requester="0x" + b[8:28].hex(), spec_hash=b[28:60], kind=b[60],
+                            reward=int.from_bytes(b[61:77], "big"), redundancy=b[77], min_redundancy=b[78],
+                            deadline=int.from_bytes(b[79:87], "big"))
+        start = at + PACKED_TASK_BYTES
+        nodes = tuple(int.from_bytes(data[start + 2 * k:start + 2 * k + 2], "big") for k in range(n))
+        out.append((int.from_bytes(b[0:8], "big"), record, nodes))
+        at = start + 2 * n
+    return out
 
 
 def node_leaf_hash(index: int, entry: NodeEntry, eligible: bool, load: int) -> bytes:

@@ -23,7 +23,7 @@ from typing import Any
 from consensus.clients.history import TaskHistory, UnknownTask, histories, history
 from consensus.clients.market_v2 import TaskInput
 from contracts.bindings import Deployment
-from contracts.codec import Transition, transition_data
+from contracts.codec import Transition, extend_head, transition_data
 from contracts.errors import ConfigError
 from contracts.kinds import TaskKind
 from contracts.tx import Sender
@@ -288,14 +288,18 @@ def task_row(h: TaskHistory) -> dict[str, Any]:
 
 def steps(h: TaskHistory) -> list[dict[str, Any]]:
     """The task's audit steps in order (submitted, then its closing transition), each with its
-    decoded fields and the head it recorded."""
+    decoded fields and the head after it: the one its event recorded, or, for a settlement
+    (whose round event records no per-task head), the one folded from the previous step."""
     r = h.record
     submitted = {"step": "submitted", "requester": r.requester, "spec_hash": _hex(r.spec_hash), "kind": r.kind,
                  "reward": r.reward, "redundancy": r.redundancy, "min_redundancy": r.min_redundancy,
                  "deadline": r.deadline, "head": _hex(h.head0)}
-    rest = [{"step": Transition(s.kind).name.lower(),
-             **{k: _hex(v) for k, v in transition_data(s.kind, s.data).items()}, "head": _hex(s.head)}
-            for s in h.steps]
+    rest = []
+    head = h.head0
+    for s in h.steps:
+        head = s.head if s.head is not None else extend_head(head, s.kind, s.data)
+        rest.append({"step": Transition(s.kind).name.lower(),
+                     **{k: _hex(v) for k, v in transition_data(s.kind, s.data).items()}, "head": _hex(head)})
     return [submitted, *rest]
 
 

@@ -41,13 +41,14 @@ def verify_audit(d: Deployment | MarketV2, task_id: int, steps: Sequence[Step] |
     """Check that a task's history hashes to the head the contract holds.
 
     The fold starts from ``task_head0(record)``, the record taken from ``TaskSubmitted``
-    (step 0), and extends it with every ``TaskTransition`` of the task.
+    (step 0), and extends it with every later transition: each ``TaskTransition`` of the
+    task and its outcome in ``RoundSettled``.
 
     Args:
         d: The deployment, or its market client.
         task_id: The task.
-        steps: ``(kind, data, recorded head)`` per transition; default: read from the
-            task's ``TaskTransition`` events.
+        steps: ``(kind, data, recorded head or None)`` per transition; default: read from the
+            task's events.
 
     Raises:
         UnknownTask: no ``TaskSubmitted`` event names the task.
@@ -77,7 +78,7 @@ def verify_history(m: MarketV2, h: TaskHistory, steps: Sequence[Step] | None = N
         steps = [(s.kind, s.data, s.head) for s in h.steps]
     for n, (kind, data, recorded) in enumerate(steps, start=1):
         head = extend_head(head, kind, bytes(data))
-        if head != bytes(recorded):
+        if recorded is not None and head != bytes(recorded):
             raise AuditMismatch(h.id, n, bytes(recorded), head)
     on_chain = bytes(m.market.functions.headOf(h.id).call())
     if head != on_chain:

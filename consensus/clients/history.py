@@ -3,7 +3,7 @@
 The v2 market keeps no task records, only heads and two status bits, so what a requester
 wants to know (who worked on a task, what each node revealed, who won, what was paid and
 refunded) is rebuilt here from ``TaskSubmitted``, ``AllocationProposed``,
-``AllocationFinalized``, ``ResultsRevealed`` and ``TaskTransition``. :func:`histories` reads
+``AllocationFinalized``, ``ResultsRevealed``, ``TaskTransition`` and ``RoundSettled``. :func:`histories` reads
 each event type once for any number of tasks.
 
 Typical use::
@@ -45,11 +45,16 @@ class UnknownTask(ClientError, LookupError):
 
 @dataclass(frozen=True)
 class Step:
-    """One ``TaskTransition`` of a task, in chain order."""
+    """One transition of a task, in chain order: a ``TaskTransition`` (expired, cancelled), or
+    the task's outcome in its round's ``RoundSettled``.
+
+    ``head`` is the head the event recorded; ``None`` for a settlement, whose round event
+    records no per-task head (the fold is then checked against ``headOf`` only).
+    """
 
     kind: int
     data: bytes
-    head: bytes
+    head: bytes | None
     block: int
 
 
@@ -159,6 +164,12 @@ def histories(m: MarketV2, task_ids: Iterable[int]) -> dict[int, TaskHistory]:
             steps[t].append(
                 Step(int(e["args"]["kind"]), bytes(e["args"]["data"]), bytes(e["args"]["head"]), int(e["blockNumber"]))
             )
+    for e in _logs(m.market.events.RoundSettled, m):
+        for o in codec.unpack_outcomes(bytes(e["args"]["outcomes"])):
+            if o.id in ids:
+                steps[o.id].append(Step(int(Transition.SETTLED), o.data, None, int(e["blockNumber"])))
+    for t in wanted:
+        steps[t].sort(key=lambda s: s.block)
     rounds = _rounds(m)
     allocated_in: dict[int, int] = {}
     for r, p in sorted(rounds.items()):

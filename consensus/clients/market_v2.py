@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 _LEAF_TYPE = f"(uint256,{TaskRecord.abi_type()},uint16[])"
-_PROPOSAL_TYPE = f"(uint64,{NodeEntry.abi_type()}[],uint32[],{_LEAF_TYPE}[],uint256[{codec.NUM_PRICE_KINDS}])"
+_PROPOSAL_TYPE = f"(uint64,{NodeEntry.abi_type()}[],uint32[],bytes,uint256[{codec.NUM_PRICE_KINDS}])"
 _PROOF_TYPE = "(uint256,uint256,bytes32[])"
 _MOVE_TYPE = (f"(uint8,({NodeEntry.abi_type()},bool,uint32,{_PROOF_TYPE}),({_LEAF_TYPE},{_PROOF_TYPE}),"
               f"({_LEAF_TYPE},{_PROOF_TYPE}),uint256[{codec.NUM_PRICE_KINDS}])")
@@ -98,8 +98,12 @@ class TaskLeaf:
     nodes: tuple[int, ...] = ()
 
     def as_tuple(self) -> tuple[Any, ...]:
-        """``ITaskMarket.TaskLeaf``."""
+        """``ITaskMarket.TaskLeaf`` (a challenge's proven leaf)."""
         return (self.id, self.record.as_tuple(), list(self.nodes))
+
+    def packed(self) -> bytes:
+        """The leaf as ``propose`` and ``settle`` take it (``codec.pack_task``)."""
+        return codec.pack_task(self.id, self.record, self.nodes)
 
     @property
     def leaf_hash(self) -> bytes:
@@ -126,8 +130,12 @@ class ProposalV2:
 
     def as_tuple(self) -> tuple[Any, ...]:
         """``ITaskMarket.Proposal``."""
-        return (self.task_limit, [n.as_tuple() for n in self.nodes], list(self.loads),
-                [t.as_tuple() for t in self.tasks], list(self.lambdas))
+        return (self.task_limit, [n.as_tuple() for n in self.nodes], list(self.loads), self.packed_tasks(),
+                list(self.lambdas))
+
+    def packed_tasks(self) -> bytes:
+        """Its task leaves, packed, as ``propose`` and ``settle`` take them."""
+        return b"".join(t.packed() for t in self.tasks)
 
     @property
     def node_leaves(self) -> list[bytes]:
@@ -454,7 +462,7 @@ class MarketV2:
         revealed = revealed if revealed is not None else self.revealed(round_)
         nodes = [Web3.to_checksum_address(n.node) for n in p.nodes]
         results = [list(revealed.get(a, [])) for a in nodes]
-        return (round_, [t.as_tuple() for t in p.tasks], nodes, results, list(p.lambdas))
+        return (round_, p.packed_tasks(), nodes, results, list(p.lambdas))
 
     def settle(self, sender: Sender, round_: int, proposal: ProposalV2 | None = None,
                revealed: Mapping[str, Sequence[bytes]] | None = None) -> Any:
@@ -488,7 +496,7 @@ def parse_proposal(raw: bytes) -> ProposalV2:
     a challenge needs :meth:`MarketV2.decode_proposal`, which reads the registry's stakes)."""
     r, (limit, nodes, loads, tasks, lambdas) = decode(["uint256", _PROPOSAL_TYPE], bytes(raw))
     entries = tuple(NodeEntry(n[0], n[1], n[2], tuple(n[3])) for n in nodes)
-    leaves = tuple(TaskLeaf(t[0], TaskRecord(t[1][0], bytes(t[1][1]), *t[1][2:]), tuple(t[2])) for t in tasks)
+    leaves = tuple(TaskLeaf(i, r, ns) for i, r, ns in codec.unpack_tasks(bytes(tasks)))
     return ProposalV2(int(r), int(limit), entries, (True,) * len(entries), tuple(loads), leaves, tuple(lambdas))
 
 

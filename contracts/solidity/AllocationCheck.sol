@@ -49,6 +49,28 @@ library AllocationCheck {
         return isValidMove(m, roots.challengeCloses) ? Verdict.Valid : Verdict.Refused;
     }
 
+    /// @notice The root of a proposal's node tree, after checking each node's stated load
+    /// against the load its tasks add up to (`counted`) and its capacity. External, like
+    /// `judge`, to keep the market under the contract size limit.
+    function nodeRoot(
+        MarketCodec.NodeEntry[] calldata nodes,
+        uint32[] calldata stated,
+        bool[] calldata eligible,
+        uint32[] calldata counted
+    ) external pure returns (bytes32) {
+        uint256 n = nodes.length;
+        if (stated.length != n) revert ITaskMarket.MarketLengthMismatch(n, stated.length);
+        bytes32[] memory leaves = new bytes32[](n);
+        for (uint256 i = 0; i < n; ++i) {
+            MarketCodec.NodeEntry calldata e = nodes[i];
+            if (stated[i] != counted[i] || counted[i] > e.capacity) {
+                revert ITaskMarket.MarketBadLoad(e.node, stated[i], counted[i], e.capacity);
+            }
+            leaves[i] = MarketCodec.nodeLeaf(i, e, eligible[i], counted[i]);
+        }
+        return MarketCodec.merkleRoot(leaves);
+    }
+
     function _taskProven(Roots calldata roots, ITaskMarket.TaskProof calldata tp) private pure returns (bool) {
         MarketCodec.Proof memory proof = tp.proof;
         if (proof.count != roots.taskCount) return false;
@@ -67,8 +89,12 @@ library AllocationCheck {
         pure
         returns (uint256)
     {
-        uint256 v = slotValue(r);
-        uint256 lambda = lambdas[r.kind];
+        return priceOfSlot(r.reward, r.redundancy, lambdas[r.kind]);
+    }
+
+    /// @notice `π_t` from the task's reward and redundancy and its kind's posted price `lambda`.
+    function priceOfSlot(uint256 reward, uint256 redundancy, uint256 lambda) internal pure returns (uint256) {
+        uint256 v = reward / redundancy;
         return v < lambda ? v : lambda;
     }
 

@@ -57,12 +57,13 @@ interface ITaskMarket {
         uint16[] nodes;
     }
 
-    /// @notice An allocation proposal, checked whole by `propose`.
+    /// @notice An allocation proposal, checked whole by `propose`. `tasks` holds its task
+    /// leaves packed (`MarketCodec.readPackedTask`), in ascending id.
     struct Proposal {
         uint64 taskLimit;
         MarketCodec.NodeEntry[] nodes;
         uint32[] loads;
-        TaskLeaf[] tasks;
+        bytes tasks;
         uint256[16] lambdas;
     }
 
@@ -115,6 +116,9 @@ interface ITaskMarket {
     /// @dev A constructor argument is the zero address.
     /// @param account The zero address given.
     error MarketInvalidAddress(address account);
+    /// @dev Packed task leaves end inside a leaf, or a leaf lists more nodes than any task may have.
+    /// @param offset Where, in the packed bytes, the malformed leaf starts.
+    error MarketBadTaskEncoding(uint256 offset);
     /// @dev A submitted task's kind is 0 or above the largest kind id.
     /// @param kind The kind given.
     error MarketInvalidKind(uint8 kind);
@@ -275,7 +279,8 @@ interface ITaskMarket {
 
     /// @notice Task `id` was submitted with `record`; `head` is its head, `spec` its spec or URI.
     event TaskSubmitted(uint256 indexed id, MarketCodec.TaskRecord record, bytes spec, bytes32 head);
-    /// @notice Task `id` closed by `kind` with `data`; `head` = keccak256(abi.encode(head₀, kind, data)).
+    /// @notice Task `id` closed by `kind` (expired or cancelled; settlement is in `RoundSettled`)
+    /// with `data`; `head` = keccak256(abi.encode(head₀, kind, data)).
     event TaskTransition(uint256 indexed id, Transition indexed kind, bytes data, bytes32 head);
     /// @notice `proposer` proposed `round`; `proposal` is the ABI-encoded `Proposal`, whoever sent it.
     event AllocationProposed(
@@ -293,8 +298,12 @@ interface ITaskMarket {
     event ResultsCommitted(uint256 indexed round, address indexed node, bytes32 commitment);
     /// @notice `node` revealed its result vector of `round` (one digest per allocated task, ascending id).
     event ResultsRevealed(uint256 indexed round, address indexed node, bytes32[] results, bytes payloads);
-    /// @notice `round` settled: `settled` tasks, `tasksPaid` with a majority.
-    event RoundSettled(uint256 indexed round, uint256 settled, uint256 tasksPaid);
+    /// @notice `round` settled: `settled` tasks, `tasksPaid` with a majority. `outcomes` holds
+    /// each settled task's outcome, packed: id (8 bytes), winner (32), winners (1), price (16),
+    /// fee (16), refund (16). Each one closes its task's audit fold as the step `Settled` with
+    /// data `abi.encode(winner, winners, price, fee, refund)`; one event for the round costs far
+    /// less than one `TaskTransition` per task.
+    event RoundSettled(uint256 indexed round, uint256 settled, uint256 tasksPaid, bytes outcomes);
     /// @notice `node` was slashed `amount` for `badTasks` missing or minority results in `round`.
     event NodeSlashed(uint256 indexed round, address indexed node, uint256 amount, uint256 badTasks);
     /// @notice `account` was credited `amount` (claimable).
@@ -329,10 +338,11 @@ interface ITaskMarket {
     /// @notice Reveals the caller's result vector of `round`.
     function reveal(uint256 round, bytes32 secret, bytes32[] calldata results, bytes calldata payloads) external;
 
-    /// @notice Settles every allocated task of `round` from its leaves, node addresses and revealed vectors.
+    /// @notice Settles every allocated task of `round` from its packed leaves (as proposed), node
+    /// addresses and revealed vectors.
     function settle(
         uint256 round,
-        TaskLeaf[] calldata tasks,
+        bytes calldata tasks,
         address[] calldata nodes,
         bytes32[][] calldata results,
         uint256[16] calldata lambdas

@@ -27,6 +27,8 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
     uint8 public constant MAX_REDUNDANCY = 15;
 
     uint256 private constant _BPS = 10_000;
+    // Bytes of one packed outcome in `RoundSettled`.
+    uint256 private constant _OUTCOME_BYTES = 89;
     uint256 private constant _OPEN = 1;
     uint256 private constant _ALLOCATED = 2;
     uint256 private constant _CLOSED = 3;
@@ -54,6 +56,8 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
         uint256[] next;
         uint256[] bad;
         uint256[] earned;
+        uint256[] vectorAt;
+        bytes outcomes;
     }
 
     IERC20 private immutable _token;
@@ -101,6 +105,7 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
         uint256 word = id >> 7;
         uint256 value = _status[word];
         uint8 defaultRedundancy = uint8(_params.defaultRedundancy());
+        uint256 scratch = _freeMemory();
         for (uint256 j = 0; j < inputs.length; ++j) {
             MarketCodec.TaskRecord memory r = _record(inputs[j], defaultRedundancy);
             bytes32 head = MarketCodec.head0(r);
@@ -114,6 +119,7 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
             emit TaskSubmitted(id, r, inputs[j].spec, head);
             total += r.reward;
             ++id;
+            _resetMemory(scratch);
         }
         _status[word] = value;
         _nextTaskId = id;
@@ -145,17 +151,17 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
         uint256 closes = block.timestamp + _params.challengeWindow();
         (bool[] memory eligible, bytes32 nodesHash) = _snapshot(p.nodes);
         uint32[] memory loads = new uint32[](p.nodes.length);
-        (bytes32 taskRoot, bytes32 allocatedHash, uint256 from) = _checkTasks(p, eligible, loads, closes);
-        bytes32 nodeRoot = _checkLoads(p, eligible, loads);
+        (bytes32 taskRoot, bytes32 allocatedHash, uint256 count, uint256 first) = _checkTasks(p, eligible, loads, closes);
+        bytes32 nodeRoot = AllocationCheck.nodeRoot(p.nodes, p.loads, eligible, loads);
         uint256 bond = _params.proposerBond();
         rd.proposer = msg.sender;
         rd.state = RoundState.Proposed;
         rd.proposedAt = uint64(block.timestamp);
         rd.challengeCloses = uint64(closes);
         rd.bond = uint128(bond);
-        rd.scanFrom = uint64(from);
+        rd.scanFrom = uint64(_scanFrom);
         rd.taskLimit = p.taskLimit;
-        rd.taskCount = uint32(p.tasks.length);
+        rd.taskCount = uint32(count);
         rd.nodeCount = uint32(p.nodes.length);
         rd.taskRoot = taskRoot;
         rd.nodeRoot = nodeRoot;
@@ -163,7 +169,7 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
         rd.allocatedHash = allocatedHash;
         rd.nodesHash = nodesHash;
         // Every open task below the first listed one was allocated or closed earlier.
-        _scanFrom = p.tasks.length > 0 ? p.tasks[0].id : p.taskLimit;
+        _scanFrom = count > 0 ? first : p.taskLimit;
         _bonds += bond;
         // The proposal as sent (abi.encode(round, p)), so that clients read it from the log alone.
         emit AllocationProposed(round, msg.sender, bond, uint64(closes), msg.data[4:]);
@@ -218,7 +224,7 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
         uint256 value;
         for (uint256 j = 0; j < allocatedIds.length; ++j) {
             uint256 id = allocatedIds[j];
-            h = keccak256(abi.encode(h, id));
+            h = MarketCodec.chainId(h, id);
             if (id >> 7 != word) {
                 if (word != type(uint256).max) _status[word] = value;
                 word = id >> 7;
@@ -286,25 +292,22 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
     /// @inheritdoc ITaskMarket
     function settle(
         uint256 round,
-        TaskLeaf[] calldata tasks,
+        bytes calldata tasks,
         address[] calldata nodes,
         bytes32[][] calldata results,
         uint256[16] calldata lambdas
     ) external nonReentrant {
         Round storage rd = _finalized(round);
         if (block.timestamp <= rd.revealDeadline) revert MarketSettleTooEarly(round, rd.revealDeadline, block.timestamp);
-        _checkSettleInputs(rd, round, tasks, nodes, results, lambdas);
-        Tally memory t = _tally(round, tasks, nodes, results);
-        for (uint256 j = 0; j < tasks.length; ++j) {
-            _settleTask(t, tasks[j], results, lambdas);
-        }
+        Tally memory t = _checkSettleInputs(rd, round, tasks, nodes, results, lambdas);
+        _settleTasks(t, tasks, rd.taskCount, lambdas);
         if (t.statusWord != type(uint256).max) _status[t.statusWord] = t.statusValue;
         _credit(t.refundTo, t.refundSum);
         _escrowed -= t.released;
         rd.state = RoundState.Settled;
         _payNodes(t, nodes);
         if (t.treasury > 0) _credit(_treasury, t.treasury);
-        emit RoundSettled(round, t.settled, t.paid);
+        emit RoundSettled(round, t.settled, t.paid, t.outcomes);
     }
 
     /// @inheritdoc ITaskMarket
@@ -509,6 +512,15 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
         uint256 listed;
         uint256 previous;
         bytes32 allocatedHash;
+        uint256[] serving;
+        uint32[] loads;
+    }
+
+    /// @dev The number of packed leaves in `tasks`; reverts on a malformed one.
+    function _countTasks(bytes calldata tasks) private pure returns (uint256 count) {
+        uint256 bad;
+        (count, bad) = MarketCodec.countPackedTasks(tasks, MAX_REDUNDANCY);
+        if (count == type(uint256).max) revert MarketBadTaskEncoding(bad);
     }
 
     /// @dev Checks every listed task and that the list holds every open task of
@@ -517,19 +529,28 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
     function _checkTasks(Proposal calldata p, bool[] memory eligible, uint32[] memory loads, uint256 closes)
         private
         view
-        returns (bytes32 taskRoot, bytes32 allocatedHash, uint256 from)
+        returns (bytes32 taskRoot, bytes32 allocatedHash, uint256 m, uint256 first)
     {
-        uint256 m = p.tasks.length;
-        uint256 max = _params.maxTasksPerRound();
-        if (m > max) revert MarketTooManyTasks(m, max);
-        uint256 next = _nextTaskId;
-        Scan memory sc = Scan(_scanFrom, p.taskLimit, closes, _scanFrom >> 7, 0, _scanFrom - 1, bytes32(0));
-        if (sc.limit > next || sc.limit < sc.from || (sc.limit < next && m < max)) {
-            revert MarketBadTaskLimit(sc.limit, next, m);
+        m = _countTasks(p.tasks);
+        Scan memory sc =
+            Scan(_scanFrom, p.taskLimit, closes, _scanFrom >> 7, 0, _scanFrom - 1, bytes32(0), _serving(p, eligible), loads);
+        {
+            uint256 max = _params.maxTasksPerRound();
+            if (m > max) revert MarketTooManyTasks(m, max);
+            uint256 next = _nextTaskId;
+            if (sc.limit > next || sc.limit < sc.from || (sc.limit < next && m < max)) {
+                revert MarketBadTaskLimit(sc.limit, next, m);
+            }
         }
         bytes32[] memory leaves = new bytes32[](m);
+        MarketCodec.TaskRecord memory r;
+        uint16[] memory ns = new uint16[](MAX_REDUNDANCY);
+        uint256 pos = _offsetOf(p.tasks);
         for (uint256 j = 0; j < m; ++j) {
-            leaves[j] = _checkTask(p, p.tasks[j], sc, eligible, loads);
+            uint256 id;
+            (id, pos) = MarketCodec.readPackedTask(pos, r, ns);
+            if (j == 0) first = id;
+            leaves[j] = _checkTask(p, id, r, ns, sc);
         }
         if (sc.limit > sc.from) {
             uint256 lastWord = (sc.limit - 1) >> 7;
@@ -539,17 +560,16 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
                 sc.listed = 0;
             }
         }
-        return (MarketCodec.merkleRoot(leaves), sc.allocatedHash, sc.from);
+        return (MarketCodec.merkleRoot(leaves), sc.allocatedHash, m, first);
     }
 
     function _checkTask(
         Proposal calldata p,
-        TaskLeaf calldata t,
-        Scan memory sc,
-        bool[] memory eligible,
-        uint32[] memory loads
-    ) private view returns (bytes32) {
-        uint256 id = t.id;
+        uint256 id,
+        MarketCodec.TaskRecord memory r,
+        uint16[] memory ns,
+        Scan memory sc
+    ) private view returns (bytes32 leaf) {
         if (id <= sc.previous || id >= sc.limit) revert MarketUnsortedTask(sc.previous, id);
         while (id >> 7 != sc.word) {
             _checkWord(sc.word, sc.listed, sc.from, sc.limit);
@@ -558,35 +578,85 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
         }
         if (statusOf(id) != _OPEN) revert MarketTaskNotOpen(id);
         ++sc.listed;
-        if (MarketCodec.head0(t.record) != _heads[id]) revert MarketRecordMismatch(id);
-        uint256 n = _checkTaskNodes(p, t, eligible, loads, sc.closes);
-        if (n > 0 && n >= t.record.minRedundancy) sc.allocatedHash = keccak256(abi.encode(sc.allocatedHash, id));
+        uint256 scratch = _freeMemory();
+        if (MarketCodec.head0(r) != _heads[id]) revert MarketRecordMismatch(id);
+        uint256 n = _checkTaskNodes(p, id, r, ns, sc);
+        if (n > 0 && n >= r.minRedundancy) sc.allocatedHash = MarketCodec.chainId(sc.allocatedHash, id);
         sc.previous = id;
-        return MarketCodec.taskLeaf(id, t.record, t.nodes);
+        leaf = MarketCodec.taskLeaf(id, r, ns);
+        _resetMemory(scratch);
     }
 
     function _checkTaskNodes(
         Proposal calldata p,
-        TaskLeaf calldata t,
-        bool[] memory eligible,
-        uint32[] memory loads,
-        uint256 closes
+        uint256 id,
+        MarketCodec.TaskRecord memory r,
+        uint16[] memory ns,
+        Scan memory sc
     ) private pure returns (uint256 n) {
-        uint16[] calldata ns = t.nodes;
         n = ns.length;
         if (n == 0) return 0;
-        if (n > t.record.redundancy) revert MarketOverfull(t.id, n, t.record.redundancy);
-        if (t.record.deadline <= closes) revert MarketNotAllocatable(t.id, t.record.deadline, closes);
+        if (n > r.redundancy) revert MarketOverfull(id, n, r.redundancy);
+        if (r.deadline <= sc.closes) revert MarketNotAllocatable(id, r.deadline, sc.closes);
+        uint256[] memory serving = sc.serving;
+        uint32[] memory loads = sc.loads;
         uint256 count = p.nodes.length;
         uint256 last;
         for (uint256 k = 0; k < n; ++k) {
             uint256 ix = ns[k];
-            if (ix >= count || (k > 0 && ix <= last)) revert MarketBadNodeIndex(t.id, ix);
-            if (!eligible[ix] || !AllocationCheck.serves(p.nodes[ix], t.record.kind)) {
-                revert MarketIneligibleNode(t.id, p.nodes[ix].node);
+            if (ix >= count || (k > 0 && ix <= last)) revert MarketBadNodeIndex(id, ix);
+            if ((serving[ix] >> r.kind) & 1 == 0) {
+                revert MarketIneligibleNode(id, p.nodes[ix].node);
             }
             ++loads[ix];
             last = ix;
+        }
+    }
+
+    /// @dev Each node's kind mask, zero for an ineligible node: read from calldata once per
+    /// round rather than once per allocated slot.
+    function _serving(Proposal calldata p, bool[] memory eligible) private pure returns (uint256[] memory masks) {
+        uint256 n = p.nodes.length;
+        masks = new uint256[](n);
+        for (uint256 i = 0; i < n; ++i) {
+            if (eligible[i]) masks[i] = p.nodes[i].kindMask;
+        }
+    }
+
+    /// @dev Where the digests of one revealed vector start in calldata.
+    function _vectorOffset(bytes32[] calldata v) private pure returns (uint256 pos) {
+        assembly ("memory-safe") {
+            pos := v.offset
+        }
+    }
+
+    /// @dev Digest `k` of the vector at calldata offset `pos` (bounds checked by the caller).
+    function _digestAt(uint256 pos, uint256 k) private pure returns (bytes32 d) {
+        assembly ("memory-safe") {
+            d := calldataload(add(pos, shl(5, k)))
+        }
+    }
+
+    /// @dev Where `data` starts in calldata.
+    function _offsetOf(bytes calldata data) private pure returns (uint256 pos) {
+        assembly ("memory-safe") {
+            pos := data.offset
+        }
+    }
+
+    /// @dev The free memory pointer, to hand back to `_resetMemory` once a loop iteration's
+    /// temporaries (ABI encodings for hashing) are dead, so a round's loop does not pay for
+    /// memory growing with every task.
+    function _freeMemory() private pure returns (uint256 ptr) {
+        assembly ("memory-safe") {
+            ptr := mload(0x40)
+        }
+    }
+
+    function _resetMemory(uint256 ptr) private pure {
+        // Not marked memory-safe: it frees memory, which that annotation does not allow.
+        assembly {
+            mstore(0x40, ptr)
         }
     }
 
@@ -611,74 +681,84 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
         }
     }
 
-    function _checkLoads(Proposal calldata p, bool[] memory eligible, uint32[] memory loads)
-        private
-        pure
-        returns (bytes32)
-    {
-        uint256 n = p.nodes.length;
-        if (p.loads.length != n) revert MarketLengthMismatch(n, p.loads.length);
-        bytes32[] memory leaves = new bytes32[](n);
-        for (uint256 i = 0; i < n; ++i) {
-            MarketCodec.NodeEntry calldata e = p.nodes[i];
-            if (p.loads[i] != loads[i] || loads[i] > e.capacity) {
-                revert MarketBadLoad(e.node, p.loads[i], loads[i], e.capacity);
-            }
-            leaves[i] = MarketCodec.nodeLeaf(i, e, eligible[i], loads[i]);
-        }
-        return MarketCodec.merkleRoot(leaves);
-    }
-
     // ---------------------------------------------------------- internal: settle
 
+    /// @dev Checks the inputs against the round's hashes and returns the tally to settle with.
+    /// Which revealed vectors count: revealed, matching the stored digest, and one digest per
+    /// allocated task of the node. Any other vector counts as silence.
     function _checkSettleInputs(
         Round storage rd,
         uint256 round,
-        TaskLeaf[] calldata tasks,
+        bytes calldata tasks,
         address[] calldata nodes,
         bytes32[][] calldata results,
         uint256[16] calldata lambdas
-    ) private view {
-        if (tasks.length != rd.taskCount) revert MarketLengthMismatch(rd.taskCount, tasks.length);
-        if (nodes.length != rd.nodeCount) revert MarketLengthMismatch(rd.nodeCount, nodes.length);
-        if (results.length != nodes.length) revert MarketLengthMismatch(nodes.length, results.length);
+    ) private view returns (Tally memory t) {
+        uint256 m = _countTasks(tasks);
+        uint256 n = nodes.length;
+        if (m != rd.taskCount) revert MarketLengthMismatch(rd.taskCount, m);
+        if (n != rd.nodeCount) revert MarketLengthMismatch(rd.nodeCount, n);
+        if (results.length != n) revert MarketLengthMismatch(n, results.length);
         if (keccak256(abi.encode(lambdas)) != rd.lambdasHash) revert MarketProofMismatch(round);
         if (keccak256(abi.encode(nodes)) != rd.nodesHash) revert MarketProofMismatch(round);
-        bytes32[] memory leaves = new bytes32[](tasks.length);
-        for (uint256 j = 0; j < tasks.length; ++j) {
-            leaves[j] = MarketCodec.taskLeaf(tasks[j].id, tasks[j].record, tasks[j].nodes);
-        }
-        if (MarketCodec.merkleRoot(leaves) != rd.taskRoot) revert MarketProofMismatch(round);
-    }
-
-    /// @dev Which revealed vectors count: revealed, matching the stored digest, and one digest per
-    /// allocated task of the node. Any other vector counts as silence.
-    function _tally(uint256 round, TaskLeaf[] calldata tasks, address[] calldata nodes, bytes32[][] calldata results)
-        private
-        view
-        returns (Tally memory t)
-    {
-        uint256 n = nodes.length;
+        (bytes32 root, uint256[] memory expected) = _taskRootOf(tasks, m, n);
+        if (root != rd.taskRoot) revert MarketProofMismatch(round);
         t.round = round;
         t.fee = _params.protocolFeeBps();
         t.statusWord = type(uint256).max;
-        t.valid = new bool[](n);
+        t.valid = _validVectors(round, nodes, results, expected);
+        t.vectorAt = new uint256[](n);
+        for (uint256 i = 0; i < n; ++i) {
+            t.vectorAt[i] = _vectorOffset(results[i]);
+        }
         t.next = new uint256[](n);
         t.bad = new uint256[](n);
         t.earned = new uint256[](n);
-        uint256[] memory expected = new uint256[](n);
-        for (uint256 j = 0; j < tasks.length; ++j) {
-            uint16[] calldata ns = tasks[j].nodes;
-            if (ns.length == 0 || ns.length < tasks[j].record.minRedundancy) continue;
+        // Room for every outcome and the last one's 32-byte store; the length is set once filled.
+        t.outcomes = new bytes(m * _OUTCOME_BYTES + 32);
+        bytes memory out = t.outcomes;
+        assembly ("memory-safe") {
+            mstore(out, 0)
+        }
+    }
+
+    function _validVectors(
+        uint256 round,
+        address[] calldata nodes,
+        bytes32[][] calldata results,
+        uint256[] memory expected
+    ) private view returns (bool[] memory valid) {
+        valid = new bool[](nodes.length);
+        for (uint256 i = 0; i < nodes.length; ++i) {
+            bytes32 stored = _reveals[round][nodes[i]];
+            valid[i] = stored != bytes32(0) && results[i].length == expected[i]
+                && MarketCodec.revealDigest(results[i]) == stored;
+        }
+    }
+
+    /// @dev The task root of `m` packed leaves, and how many allocated tasks each of `n` nodes has.
+    function _taskRootOf(bytes calldata tasks, uint256 m, uint256 n)
+        private
+        pure
+        returns (bytes32 root, uint256[] memory expected)
+    {
+        expected = new uint256[](n);
+        bytes32[] memory leaves = new bytes32[](m);
+        MarketCodec.TaskRecord memory r;
+        uint16[] memory ns = new uint16[](MAX_REDUNDANCY);
+        uint256 pos = _offsetOf(tasks);
+        for (uint256 j = 0; j < m; ++j) {
+            uint256 id;
+            (id, pos) = MarketCodec.readPackedTask(pos, r, ns);
+            uint256 scratch = _freeMemory();
+            leaves[j] = MarketCodec.taskLeaf(id, r, ns);
+            _resetMemory(scratch);
+            if (ns.length == 0 || ns.length < r.minRedundancy) continue;
             for (uint256 k = 0; k < ns.length; ++k) {
                 ++expected[ns[k]];
             }
         }
-        for (uint256 i = 0; i < n; ++i) {
-            bytes32 stored = _reveals[round][nodes[i]];
-            t.valid[i] = stored != bytes32(0) && results[i].length == expected[i]
-                && MarketCodec.revealDigest(results[i]) == stored;
-        }
+        root = MarketCodec.merkleRoot(leaves);
     }
 
     // One task's outcome in `settle`.
@@ -690,18 +770,39 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
         uint256 refund;
     }
 
-    function _settleTask(Tally memory t, TaskLeaf calldata leaf, bytes32[][] calldata results, uint256[16] calldata lambdas)
-        private
-    {
-        uint16[] calldata ns = leaf.nodes;
-        if (ns.length == 0 || ns.length < leaf.record.minRedundancy) return; // not allocated: still open
-        bytes32[] memory votes = _votes(t, ns, results);
-        if (!_markClosed(t, leaf.id)) return;
+    function _settleTasks(
+        Tally memory t,
+        bytes calldata tasks,
+        uint256 m,
+        uint256[16] calldata lambdas
+    ) private {
+        MarketCodec.TaskRecord memory r;
+        uint16[] memory ns = new uint16[](MAX_REDUNDANCY);
+        uint256 pos = _offsetOf(tasks);
+        for (uint256 j = 0; j < m; ++j) {
+            uint256 id;
+            (id, pos) = MarketCodec.readPackedTask(pos, r, ns);
+            uint256 scratch = _freeMemory();
+            _settleTask(t, id, r, ns, lambdas);
+            _resetMemory(scratch);
+        }
+    }
+
+    function _settleTask(
+        Tally memory t,
+        uint256 id,
+        MarketCodec.TaskRecord memory r,
+        uint16[] memory ns,
+        uint256[16] calldata lambdas
+    ) private {
+        if (ns.length == 0 || ns.length < r.minRedundancy) return; // not allocated: still open
+        bytes32[] memory votes = _votes(t, ns);
+        if (!_markClosed(t, id)) return;
         Outcome memory o;
         (o.winner, o.winners) = _majority(votes);
-        o.refund = leaf.record.reward;
+        o.refund = r.reward;
         if (o.winner != bytes32(0)) {
-            o.price = AllocationCheck.slotPrice(leaf.record, lambdas);
+            o.price = AllocationCheck.priceOfSlot(r.reward, r.redundancy, lambdas[r.kind]);
             o.fee = (o.price * t.fee) / _BPS;
             o.refund -= o.winners * o.price;
             t.treasury += o.fee * o.winners;
@@ -709,23 +810,46 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
         }
         _score(t, ns, votes, o);
         ++t.settled;
-        t.released += leaf.record.reward;
+        t.released += r.reward;
         // Consecutive tasks of one requester (one batch) are refunded in one credit.
-        if (leaf.record.requester != t.refundTo) {
+        if (r.requester != t.refundTo) {
             _credit(t.refundTo, t.refundSum);
-            t.refundTo = leaf.record.requester;
+            t.refundTo = r.requester;
             t.refundSum = 0;
         }
         t.refundSum += o.refund;
-        bytes memory data = abi.encode(o.winner, o.winners, o.price, o.fee, o.refund);
-        bytes32 head = MarketCodec.extendHead(_heads[leaf.id], uint8(Transition.Settled), data);
-        _heads[leaf.id] = head;
-        emit TaskTransition(leaf.id, Transition.Settled, data, head);
+        _heads[id] = MarketCodec.extendHead(
+            _heads[id], uint8(Transition.Settled), abi.encode(o.winner, o.winners, o.price, o.fee, o.refund)
+        );
+        _appendOutcome(t.outcomes, id, o);
+    }
+
+    /// @dev Appends one packed outcome to `out` (see `RoundSettled`), whose allocation has room.
+    /// Assembly because the fields are unpadded: each store writes a full word whose tail the
+    /// next store overwrites; the last one's tail lands in the room left past the end.
+    function _appendOutcome(bytes memory out, uint256 id, Outcome memory o) private pure {
+        bytes32 winner = o.winner;
+        uint256 winners = o.winners;
+        uint256 price = o.price;
+        uint256 fee = o.fee;
+        uint256 refund = o.refund;
+        uint256 size = _OUTCOME_BYTES;
+        assembly ("memory-safe") {
+            let len := mload(out)
+            let pos := add(add(out, 0x20), len)
+            mstore(pos, shl(192, id))
+            mstore(add(pos, 8), winner)
+            mstore(add(pos, 40), shl(248, winners))
+            mstore(add(pos, 41), shl(128, price))
+            mstore(add(pos, 57), shl(128, fee))
+            mstore(add(pos, 73), shl(128, refund))
+            mstore(out, add(len, size))
+        }
     }
 
     /// @dev The digest each node of the task committed (zero for silence), advancing each node's
     /// position in its vector.
-    function _votes(Tally memory t, uint16[] calldata ns, bytes32[][] calldata results)
+    function _votes(Tally memory t, uint16[] memory ns)
         private
         pure
         returns (bytes32[] memory votes)
@@ -733,14 +857,15 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
         votes = new bytes32[](ns.length);
         for (uint256 k = 0; k < ns.length; ++k) {
             uint256 ix = ns[k];
-            if (t.valid[ix]) votes[k] = results[ix][t.next[ix]];
+            // A valid vector holds exactly the node's allocated tasks, so the read is in bounds.
+            if (t.valid[ix]) votes[k] = _digestAt(t.vectorAt[ix], t.next[ix]);
             ++t.next[ix];
         }
     }
 
     /// @dev Winners earn the slot price less the fee; silent nodes always, and with a majority
     /// every node outside it, count one bad result.
-    function _score(Tally memory t, uint16[] calldata ns, bytes32[] memory votes, Outcome memory o) private pure {
+    function _score(Tally memory t, uint16[] memory ns, bytes32[] memory votes, Outcome memory o) private pure {
         for (uint256 k = 0; k < ns.length; ++k) {
             uint256 ix = ns[k];
             if (o.winner != bytes32(0) && votes[k] == o.winner) t.earned[ix] += o.price - o.fee;

@@ -7,7 +7,8 @@ After a reorg the view is rebuilt from the log the same way.
 The v2 market keeps hashes, not records, so everything a node needs to act comes from here:
 task records from ``TaskSubmitted``, each round's whole proposal from ``AllocationProposed``
 (raw bytes, decoded by the protocol client when first needed), the reveals that settle needs
-from ``ResultsRevealed``, and final outcomes from ``TaskTransition``.
+from ``ResultsRevealed``, and final outcomes from ``RoundSettled`` (settled tasks) and
+``TaskTransition`` (expired and cancelled ones).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 from web3 import Web3
 
 from consensus.clients.market_v2 import ProposalV2, parse_proposal
-from contracts.codec import TaskRecord, Transition, transition_data
+from contracts.codec import TaskRecord, Transition, transition_data, unpack_outcomes
 
 __all__ = ["MarketView", "RoundView", "TaskStatus", "TaskView"]
 
@@ -164,6 +165,8 @@ class MarketView:
             r = int(args["round"])
             if r in self.rounds:
                 self.rounds[r].settled = True
+            for o in unpack_outcomes(_bytes(args["outcomes"])):
+                self._transition(o.id, Transition.SETTLED, o.data)
         elif name in _REGISTRY_EVENTS:
             self.registry_changed = True
 

@@ -125,6 +125,45 @@ def test_result_digests_are_the_canonical_json() -> None:
     assert codec.result_digest(5, "mcts", False, "7") == codec.result_digest(5, "mcts", False, None)
 
 
+def test_packed_task_leaves_read_the_same_in_python_and_solidity(harness) -> None:  # noqa: ANN001
+    rng = random.Random(11)
+    leaves = []
+    for _ in range(12):
+        r = _record(rng)
+        leaves.append((rng.randint(1, 2**64 - 1), r, tuple(sorted(rng.sample(range(2**16), rng.randint(0, 15))))))
+    packed = b"".join(codec.pack_task(*leaf) for leaf in leaves)
+    assert len(packed) == sum(codec.PACKED_TASK_BYTES + 2 * len(ns) for _, _, ns in leaves)
+    assert codec.unpack_tasks(packed) == leaves
+    bad, ids, hashes = harness.functions.readPacked(packed).call()
+    assert bad == 0 and ids == [t for t, _, _ in leaves]
+    assert hashes == [codec.task_leaf_hash(*leaf) for leaf in leaves]
+    assert harness.functions.readPacked(b"").call() == [0, [], []]
+
+
+def test_malformed_packed_tasks_are_refused_at_the_leaf_that_breaks() -> None:
+    """Truncated bytes and an over-long node list: Solidity names the offset of the bad leaf,
+    Python says where it runs past the end."""
+    rng = random.Random(12)
+    one = codec.pack_task(5, _record(rng), (1, 2, 3))
+    two = one + codec.pack_task(6, _record(rng), (4,))
+    with pytest.raises(ConfigError, match=f"the leaf at byte {len(one)} runs past the end"):
+        codec.unpack_tasks(two[:-1])
+    with pytest.raises(ConfigError, match="node count 256 does not fit"):
+        codec.pack_task(5, _record(rng), tuple(range(256)))
+    with pytest.raises(ConfigError, match="id -1 does not fit in 8 byte"):
+        codec.pack_task(-1, _record(rng), ())
+
+
+def test_solidity_refuses_malformed_packed_tasks(harness) -> None:  # noqa: ANN001
+    rng = random.Random(13)
+    one = codec.pack_task(5, _record(rng), (1, 2, 3))
+    two = one + codec.pack_task(6, _record(rng), (4,))
+    assert harness.functions.readPacked(two[:-1]).call()[0] == len(one)
+    assert harness.functions.readPacked(two[: len(one) + 10]).call()[0] == len(one)
+    sixteen = codec.pack_task(7, _record(rng), tuple(range(16)))
+    assert harness.functions.readPacked(one + sixteen).call()[0] == len(one)
+
+
 def test_bad_inputs_name_the_field() -> None:
     with pytest.raises(ConfigError, match="secret: expected at least 16 random bytes, got 3 bytes"):
         codec.round_secret(b"abc", 1)

@@ -185,6 +185,15 @@ def test_defects_are_refused_at_propose(world: World) -> None:
         w.m.propose(w.sender(WATCHER), replace(good, nodes=good.nodes[:2], loads=good.loads[:2]))
     with reverts("MarketWrongRound", round=2, currentRound=1):
         w.m.propose(w.sender(WATCHER), replace(good, round=2))
+    limit, nodes, loads, packed, lambdas = good.as_tuple()
+    second = len(good.tasks[0].packed())
+    with reverts("MarketBadTaskEncoding", offset=second):  # the second leaf ends early
+        w.sender(WATCHER).transact(w.market.functions.propose(good.round, (limit, nodes, loads,
+                                                                            packed[: second + 50], lambdas)))
+    sixteen = replace(t0, nodes=tuple(range(16))).packed()
+    with reverts("MarketBadTaskEncoding", offset=0):  # more nodes than any task may have
+        w.sender(WATCHER).transact(w.market.functions.propose(good.round, (limit, nodes, loads,
+                                                                            sixteen + packed[second:], lambdas)))
     w.m.propose(w.sender(WATCHER), good)  # the honest one goes through
 
 
@@ -335,8 +344,9 @@ def test_minority_and_silence_without_a_majority(world: World) -> None:
     slashed = {e["args"]["node"]: (int(e["args"]["badTasks"]), int(e["args"]["amount"]))
                for e in w.market.events.NodeSlashed().get_logs(from_block=w.m.from_block)}
     assert slashed == {w.sender(3).address: (2, stakes[3] * 2 * PARAMS.slash_bps // 10_000)}
-    settled = {int(e["args"]["id"]): e for e in w.market.events.TaskTransition().get_logs(from_block=w.m.from_block)}
-    assert settled[ids[0]]["args"]["data"][-32:] == (30 * TOKEN).to_bytes(32, "big")  # whole refund
+    settled = {o.id: o for e in w.market.events.RoundSettled().get_logs(from_block=w.m.from_block)
+               for o in codec.unpack_outcomes(e["args"]["outcomes"])}
+    assert settled[ids[0]].refund == 30 * TOKEN and settled[ids[0]].winner == b"\0" * 32  # whole refund
     paid = {i: int(w.market.functions.creditOf(w.sender(i).address).call()) for i in (1, 2)}
     assert paid[1] > 0 and paid[1] == paid[2]  # both won task 1 only
     assert w.balance_ok()
@@ -406,7 +416,7 @@ def test_task_histories_tell_the_requester_everything(world: World) -> None:
     step = hs[ids[1]].steps[0]
     with pytest.raises(AuditMismatch) as e:
         verify_history(w.m, hs[ids[1]], [(step.kind, step.data + b"\0", step.head)])
-    assert e.value.step == 1
+    assert step.head is None and e.value.step is None  # a settlement is checked against headOf
     with pytest.raises(AuditMismatch) as e:
         verify_history(w.m, replace(hs[late], record=replace(hs[late].record, reward=1)))
     assert e.value.step == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from eth_abi import encode
 
 from consensus.clients.market_v2 import _PROPOSAL_TYPE, ProposalV2, TaskLeaf
-from contracts.codec import NodeEntry, TaskRecord, Transition
+from contracts.codec import NodeEntry, Outcome, TaskRecord, Transition
 from node.daemon.view import MarketView, TaskStatus
 
 A = "0x" + "11" * 20
@@ -49,9 +49,8 @@ def test_view_follows_a_task_and_a_round_through_their_events() -> None:
     assert v.rounds[1].committed == {"0x" + "22" * 20}
     v.apply("ResultsRevealed", {"round": 1, "node": B, "results": ["0x" + "05" * 32], "payloads": "0x"}, 9, 8)
     assert v.rounds[1].revealed == {"0x" + "22" * 20: [b"\5" * 32]}
-    settled = encode(["bytes32", "uint256", "uint256", "uint256", "uint256"], [b"\2" * 32, 2, 3, 0, 4])
-    v.apply("TaskTransition", {"id": 1, "kind": int(Transition.SETTLED), "data": "0x" + settled.hex()}, 10, 9)
-    v.apply("RoundSettled", {"round": 1, "settled": 1, "tasksPaid": 1}, 10, 10)
+    settled = Outcome(1, b"\2" * 32, 2, 3, 0, 4).packed()
+    v.apply("RoundSettled", {"round": 1, "settled": 1, "tasksPaid": 1, "outcomes": "0x" + settled.hex()}, 10, 10)
     assert v.tasks[1].status is TaskStatus.SETTLED and v.rounds[1].settled
     assert v.counts() == {"settled": 1, "open": 1}
     v.registry_changed = False
@@ -64,8 +63,8 @@ def test_settle_without_a_majority_and_refunds_are_told_apart() -> None:
     v = MarketView()
     for t in (1, 2, 3):
         v.apply("TaskSubmitted", _submitted(t), 5, t)
-    none = encode(["bytes32", "uint256", "uint256", "uint256", "uint256"], [b"\0" * 32, 0, 0, 0, 10])
-    v.apply("TaskTransition", {"id": 1, "kind": int(Transition.SETTLED), "data": "0x" + none.hex()}, 6, 4)
+    none = Outcome(1, b"\0" * 32, 0, 0, 0, 10).packed()
+    v.apply("RoundSettled", {"round": 9, "settled": 1, "tasksPaid": 0, "outcomes": "0x" + none.hex()}, 6, 4)
     refund = "0x" + encode(["uint256"], [10]).hex()
     v.apply("TaskTransition", {"id": 2, "kind": int(Transition.EXPIRED), "data": refund}, 6, 5)
     v.apply("TaskTransition", {"id": 3, "kind": int(Transition.CANCELLED), "data": refund}, 6, 6)

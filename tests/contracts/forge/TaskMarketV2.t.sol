@@ -59,22 +59,23 @@ contract MarketV2Handler is CheatTest {
 
     function propose(uint256 seed) external {
         uint256 round = market.currentRound();
-        ITaskMarket.Proposal memory p = _build(seed);
+        (ITaskMarket.Proposal memory p, ITaskMarket.TaskLeaf[] memory leaves) = _build(seed);
         market.propose(round, p);
-        _pending = abi.encode(round, p);
+        _pending = abi.encode(round, p, leaves);
     }
 
     function finalize() external {
         if (_pending.length == 0) return;
-        (uint256 round, ITaskMarket.Proposal memory p) = abi.decode(_pending, (uint256, ITaskMarket.Proposal));
+        (uint256 round,, ITaskMarket.TaskLeaf[] memory leaves) =
+            abi.decode(_pending, (uint256, ITaskMarket.Proposal, ITaskMarket.TaskLeaf[]));
         uint256 n;
-        for (uint256 j = 0; j < p.tasks.length; ++j) {
-            if (p.tasks[j].nodes.length > 0) ++n;
+        for (uint256 j = 0; j < leaves.length; ++j) {
+            if (leaves[j].nodes.length > 0) ++n;
         }
         uint256[] memory allocated = new uint256[](n);
         n = 0;
-        for (uint256 j = 0; j < p.tasks.length; ++j) {
-            if (p.tasks[j].nodes.length > 0) allocated[n++] = p.tasks[j].id;
+        for (uint256 j = 0; j < leaves.length; ++j) {
+            if (leaves[j].nodes.length > 0) allocated[n++] = leaves[j].id;
         }
         market.finalize(round, allocated);
         _final = _pending;
@@ -103,7 +104,8 @@ contract MarketV2Handler is CheatTest {
 
     function settle() external {
         if (_final.length == 0) return;
-        (uint256 round, ITaskMarket.Proposal memory p) = abi.decode(_final, (uint256, ITaskMarket.Proposal));
+        (uint256 round, ITaskMarket.Proposal memory p, ITaskMarket.TaskLeaf[] memory leaves) =
+            abi.decode(_final, (uint256, ITaskMarket.Proposal, ITaskMarket.TaskLeaf[]));
         address[] memory addrs = new address[](p.nodes.length);
         bytes32[][] memory results = new bytes32[][](p.nodes.length);
         for (uint256 i = 0; i < addrs.length; ++i) {
@@ -111,8 +113,8 @@ contract MarketV2Handler is CheatTest {
             if (market.revealOf(round, addrs[i]) != bytes32(0)) results[i] = _vectors[round][addrs[i]];
         }
         market.settle(round, p.tasks, addrs, results, p.lambdas);
-        for (uint256 j = 0; j < p.tasks.length; ++j) {
-            if (p.tasks[j].nodes.length > 0) held -= p.tasks[j].record.reward;
+        for (uint256 j = 0; j < leaves.length; ++j) {
+            if (leaves[j].nodes.length > 0) held -= leaves[j].record.reward;
         }
     }
 
@@ -153,7 +155,11 @@ contract MarketV2Handler is CheatTest {
 
     /// @dev A defect-free proposal of every open task in the scan range: each allocatable task gets
     /// up to `seed`-chosen nodes among the eligible ones with room, and a `seed`-chosen price.
-    function _build(uint256 seed) private view returns (ITaskMarket.Proposal memory p) {
+    function _build(uint256 seed)
+        private
+        view
+        returns (ITaskMarket.Proposal memory p, ITaskMarket.TaskLeaf[] memory leaves)
+    {
         uint256 from = market.scanFrom();
         uint256 next = market.nextTaskId();
         uint256 open;
@@ -161,7 +167,7 @@ contract MarketV2Handler is CheatTest {
             if (market.statusOf(id) == 1) ++open;
         }
         p.taskLimit = uint64(next);
-        p.tasks = new ITaskMarket.TaskLeaf[](open);
+        leaves = new ITaskMarket.TaskLeaf[](open);
         p.nodes = new MarketCodec.NodeEntry[](nodes.length);
         p.loads = new uint32[](nodes.length);
         bool[] memory eligible = new bool[](nodes.length);
@@ -188,7 +194,22 @@ contract MarketV2Handler is CheatTest {
             for (uint256 k = 0; k < got; ++k) {
                 ns[k] = chosen[k];
             }
-            p.tasks[j++] = ITaskMarket.TaskLeaf(id, r, ns);
+            leaves[j++] = ITaskMarket.TaskLeaf(id, r, ns);
+        }
+        for (uint256 k = 0; k < leaves.length; ++k) {
+            p.tasks = bytes.concat(p.tasks, _packed(leaves[k]));
+        }
+    }
+
+    /// @dev A leaf as `propose` and `settle` take it (`MarketCodec.readPackedTask`).
+    function _packed(ITaskMarket.TaskLeaf memory t) private pure returns (bytes memory out) {
+        MarketCodec.TaskRecord memory r = t.record;
+        out = abi.encodePacked(
+            uint64(t.id), r.requester, r.specHash, r.kind, r.reward, r.redundancy, r.minRedundancy, r.deadline
+        );
+        out = bytes.concat(out, bytes1(uint8(t.nodes.length)));
+        for (uint256 k = 0; k < t.nodes.length; ++k) {
+            out = bytes.concat(out, bytes2(t.nodes[k]));
         }
     }
 
@@ -198,23 +219,24 @@ contract MarketV2Handler is CheatTest {
 
     function _vector(address node, bool wrong) private view returns (bytes32[] memory v) {
         if (_final.length == 0) return v;
-        (, ITaskMarket.Proposal memory p) = abi.decode(_final, (uint256, ITaskMarket.Proposal));
+        (, ITaskMarket.Proposal memory p, ITaskMarket.TaskLeaf[] memory leaves) =
+            abi.decode(_final, (uint256, ITaskMarket.Proposal, ITaskMarket.TaskLeaf[]));
         uint256 index = type(uint256).max;
         for (uint256 i = 0; i < p.nodes.length; ++i) {
             if (p.nodes[i].node == node) index = i;
         }
         uint256 n;
-        for (uint256 j = 0; j < p.tasks.length; ++j) {
-            for (uint256 k = 0; k < p.tasks[j].nodes.length; ++k) {
-                if (p.tasks[j].nodes[k] == index) ++n;
+        for (uint256 j = 0; j < leaves.length; ++j) {
+            for (uint256 k = 0; k < leaves[j].nodes.length; ++k) {
+                if (leaves[j].nodes[k] == index) ++n;
             }
         }
         v = new bytes32[](n);
         n = 0;
-        for (uint256 j = 0; j < p.tasks.length; ++j) {
-            for (uint256 k = 0; k < p.tasks[j].nodes.length; ++k) {
-                if (p.tasks[j].nodes[k] == index) {
-                    v[n++] = wrong ? bytes32(uint256(0xbad)) : keccak256(abi.encode(p.tasks[j].id));
+        for (uint256 j = 0; j < leaves.length; ++j) {
+            for (uint256 k = 0; k < leaves[j].nodes.length; ++k) {
+                if (leaves[j].nodes[k] == index) {
+                    v[n++] = wrong ? bytes32(uint256(0xbad)) : keccak256(abi.encode(leaves[j].id));
                 }
             }
         }

@@ -11,6 +11,30 @@ contract CodecHarness {
         return MarketCodec.head0(r);
     }
 
+    /// @notice Every leaf of packed `tasks` (leaves listing more than 15 nodes are malformed), as
+    /// `MarketCodec.readPackedTask` reads them; a malformed input returns only `badOffset`.
+    function readPacked(bytes calldata tasks)
+        external
+        pure
+        returns (uint256 badOffset, uint256[] memory ids, bytes32[] memory leaves)
+    {
+        uint256 count;
+        (count, badOffset) = MarketCodec.countPackedTasks(tasks, 15);
+        if (count == type(uint256).max) return (badOffset, ids, leaves);
+        ids = new uint256[](count);
+        leaves = new bytes32[](count);
+        MarketCodec.TaskRecord memory r;
+        uint16[] memory nodes = new uint16[](15);
+        uint256 pos;
+        assembly {
+            pos := tasks.offset
+        }
+        for (uint256 j = 0; j < count; ++j) {
+            (ids[j], pos) = MarketCodec.readPackedTask(pos, r, nodes);
+            leaves[j] = MarketCodec.taskLeaf(ids[j], r, nodes);
+        }
+    }
+
     function extendHead(bytes32 head, uint8 kind, bytes calldata data) external pure returns (bytes32) {
         return MarketCodec.extendHead(head, kind, data);
     }
