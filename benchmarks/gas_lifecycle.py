@@ -78,7 +78,7 @@ def lifecycle_v2(n_tasks: int, *, challenge: bool = False) -> dict[str, tuple[in
     inputs = [TaskInput(b'{"task": %d}' % i, 1, reward, deadline, REDUNDANCY) for i in range(n_tasks)]
     first = int(market_.functions.nextTaskId().call())
     for start in range(0, n_tasks, 250):  # a block holds about 850 submissions
-        batch = [x.as_tuple() for x in inputs[start : start + 250]]
+        batch = b"".join(x.packed() for x in inputs[start : start + 250])
         rec("submit (batches of 250)", boss.transact(market_.functions.submit(batch)))
     rec("approve (proposer bond)", proposer.transact(token.functions.approve(market_.address, params.proposer_bond)))
     proposal = m.build_proposal()

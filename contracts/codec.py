@@ -28,10 +28,12 @@ from eth_utils import keccak, to_checksum_address
 from .errors import ConfigError
 
 __all__ = [
+    "MAX_SPEC_BYTES",
     "NUM_PRICE_KINDS",
     "OUTCOME_BYTES",
     "Outcome",
     "PACKED_TASK_BYTES",
+    "SUBMISSION_BYTES",
     "ZERO32",
     "MerkleProof",
     "NodeEntry",
@@ -49,6 +51,7 @@ __all__ = [
     "merkle_root",
     "merkle_verify",
     "node_leaf_hash",
+    "pack_submission",
     "pack_task",
     "prices_hash",
     "result_digest",
@@ -59,6 +62,7 @@ __all__ = [
     "task_leaf_hash",
     "transition_data",
     "unpack_outcomes",
+    "unpack_submissions",
     "unpack_tasks",
 ]
 
@@ -290,6 +294,62 @@ def task_leaf_hash(task_id: int, record: TaskRecord, nodes: Sequence[int]) -> by
     """``keccak256(abi.encode(id, record, nodes))``; ``nodes`` are indices into the round's node list."""
     return bytes(keccak(encode(["uint256", TaskRecord.abi_type(), "uint16[]"],
                                [task_id, record.as_tuple(), list(nodes)])))
+
+
+#: Bytes of a packed submission before its spec (``MarketCodec.SUBMISSION_BYTES``).
+SUBMISSION_BYTES = 29
+#: Longest spec a submission can carry inline (its length is 2 bytes); a longer one goes behind a URI.
+MAX_SPEC_BYTES = 2**16 - 1
+
+
+def pack_submission(kind: int, reward: int, redundancy: int, min_redundancy: int, deadline: int,
+                    spec: bytes) -> bytes:
+    """One task as ``submit`` takes it: kind (1 byte), reward (16), redundancy (1),
+    minRedundancy (1), deadline (8), spec length (2), spec. The market hashes the spec into
+    the record's ``specHash``; redundancy 0 takes the governed default and minimum 0 takes 1.
+
+    Raises:
+        ConfigError: a field does not fit its width.
+    """
+    fields = (("kind", kind, 1), ("reward", reward, 16), ("redundancy", redundancy, 1),
+              ("min_redundancy", min_redundancy, 1), ("deadline", deadline, 8))
+    for name, value, width in fields:
+        if not 0 <= value < 1 << (8 * width):
+            raise ConfigError(f"{name}: {value} does not fit in {width} byte(s)")
+    if len(spec) > MAX_SPEC_BYTES:
+        raise ConfigError(f"spec: {len(spec):,} bytes; at most {MAX_SPEC_BYTES:,} fit in a submission "
+                          "(put a larger spec behind a URI)")
+    return b"".join((kind.to_bytes(1, "big"), reward.to_bytes(16, "big"), redundancy.to_bytes(1, "big"),
+                     min_redundancy.to_bytes(1, "big"), deadline.to_bytes(8, "big"), len(spec).to_bytes(2, "big"),
+                     bytes(spec)))
+
+
+def unpack_submissions(first_id: int, requester: str, default_redundancy: int,
+                       data: bytes) -> list[tuple[int, TaskRecord, bytes]]:
+    """The ``(id, record, spec)`` of each task of a ``TasksSubmitted`` event, with the defaults
+    resolved as the market resolved them (redundancy 0: ``default_redundancy``; minimum 0: 1).
+
+    Raises:
+        ConfigError: the bytes end inside a submission.
+    """
+    data = bytes(data)
+    out = []
+    pos, end, tid = 0, len(data), first_id
+    while pos < end:
+        if end - pos < SUBMISSION_BYTES:
+            raise ConfigError(f"submissions: the one at byte {pos} runs past the end ({end} bytes)")
+        b = data[pos:pos + SUBMISSION_BYTES]
+        size = int.from_bytes(b[27:29], "big")
+        start = pos + SUBMISSION_BYTES
+        if end - start < size:
+            raise ConfigError(f"submissions: the one at byte {pos} runs past the end ({end} bytes)")
+        spec = data[start:start + size]
+        record = TaskRecord(requester=requester, spec_hash=bytes(keccak(spec)), kind=b[0],
+                            reward=int.from_bytes(b[1:17], "big"), redundancy=b[17] or default_redundancy,
+                            min_redundancy=b[18] or 1, deadline=int.from_bytes(b[19:27], "big"))
+        out.append((tid, record, spec))
+        pos, tid = start + size, tid + 1
+    return out
 
 
 #: Bytes of a packed task leaf before its node indices (``MarketCodec.PACKED_TASK_BYTES``).

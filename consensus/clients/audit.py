@@ -40,7 +40,7 @@ class AuditReport:
 def verify_audit(d: Deployment | MarketV2, task_id: int, steps: Sequence[Step] | None = None) -> AuditReport:
     """Check that a task's history hashes to the head the contract holds.
 
-    The fold starts from ``task_head0(record)``, the record taken from ``TaskSubmitted``
+    The fold starts from ``task_head0(record)``, the record taken from ``TasksSubmitted``
     (step 0), and extends it with every later transition: each ``TaskTransition`` of the
     task and its outcome in ``RoundSettled``.
 
@@ -51,7 +51,7 @@ def verify_audit(d: Deployment | MarketV2, task_id: int, steps: Sequence[Step] |
             task's events.
 
     Raises:
-        UnknownTask: no ``TaskSubmitted`` event names the task.
+        UnknownTask: no ``TasksSubmitted`` event names the task.
         AuditMismatch: the submission head or a step's recorded head differs from the folded
             one, or the folded head differs from ``headOf(task_id)``.
     """
@@ -64,9 +64,9 @@ def verify_audit(d: Deployment | MarketV2, task_id: int, steps: Sequence[Step] |
 def verify_history(m: MarketV2, h: TaskHistory, steps: Sequence[Step] | None = None) -> AuditReport:
     """Check a task history (from :func:`consensus.clients.history.histories`) against the chain.
 
-    Step 0 is the submission: the head ``TaskSubmitted`` recorded must be ``task_head0`` of the
-    record it carried. ``steps`` replaces the history's transitions (to check a copy kept
-    elsewhere).
+    Step 0 is the submission: the history's ``head0`` must be ``task_head0`` of its record (a
+    copy of a history kept elsewhere may differ). ``steps`` replaces the history's transitions
+    (to check a copy kept elsewhere).
 
     Raises:
         AuditMismatch: see :func:`verify_audit`.

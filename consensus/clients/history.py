@@ -2,7 +2,7 @@
 
 The v2 market keeps no task records, only heads and two status bits, so what a requester
 wants to know (who worked on a task, what each node revealed, who won, what was paid and
-refunded) is rebuilt here from ``TaskSubmitted``, ``AllocationProposed``,
+refunded) is rebuilt here from ``TasksSubmitted``, ``AllocationProposed``,
 ``AllocationFinalized``, ``ResultsRevealed``, ``TaskTransition`` and ``RoundSettled``. :func:`histories` reads
 each event type once for any number of tasks.
 
@@ -25,7 +25,7 @@ from contracts import codec
 from contracts.codec import TaskRecord, Transition
 
 from .errors import ClientError
-from .market_v2 import MarketV2, ProposalV2, Status, parse_proposal, record_from_event
+from .market_v2 import MarketV2, ProposalV2, Status, parse_proposal, submissions
 
 __all__ = ["Reveal", "Step", "TaskHistory", "TaskStatus", "UnknownTask", "history", "histories"]
 
@@ -36,11 +36,11 @@ FINAL: frozenset[str] = frozenset({"settled", "refunded", "expired", "cancelled"
 
 
 class UnknownTask(ClientError, LookupError):
-    """No ``TaskSubmitted`` event names the task."""
+    """No ``TasksSubmitted`` event names the task."""
 
     def __init__(self, task_id: int) -> None:
         self.task_id = task_id
-        super().__init__(f"task {task_id}: unknown (no TaskSubmitted event); check the id and the deployment")
+        super().__init__(f"task {task_id}: unknown (no TasksSubmitted event names it); check the id and the deployment")
 
 
 @dataclass(frozen=True)
@@ -72,9 +72,9 @@ class TaskHistory:
 
     Attributes:
         id: The task id.
-        record: Its fields, from ``TaskSubmitted``.
+        record: Its fields, from ``TasksSubmitted``.
         spec: The spec bytes (or URI) submitted.
-        head0: The head ``TaskSubmitted`` recorded.
+        head0: The head of that record at submission (``task_head0``).
         status: open, allocated, settled (a majority winner), refunded (settle found no
             majority), expired or cancelled.
         round: The round that allocated it, or None.
@@ -145,14 +145,17 @@ def histories(m: MarketV2, task_ids: Iterable[int]) -> dict[int, TaskHistory]:
     """The histories of ``task_ids``, reading each event type once.
 
     Raises:
-        UnknownTask: an id has no ``TaskSubmitted`` event.
+        UnknownTask: no ``TasksSubmitted`` event names an id.
     """
     wanted = list(dict.fromkeys(int(t) for t in task_ids))
     if not wanted:
         return {}
     ids = set(wanted)
     submitted = {
-        int(e["args"]["id"]): e for e in _logs(m.market.events.TaskSubmitted, m) if int(e["args"]["id"]) in ids
+        tid: (record, spec)
+        for e in _logs(m.market.events.TasksSubmitted, m)
+        for tid, record, spec in submissions(e["args"])
+        if tid in ids
     }
     for t in wanted:
         if t not in submitted:
@@ -198,8 +201,8 @@ def histories(m: MarketV2, task_ids: Iterable[int]) -> dict[int, TaskHistory]:
                for e in _logs(m.market.events.NodeSlashed, m)}
     out: dict[int, TaskHistory] = {}
     for t in wanted:
-        e = submitted[t]
-        h = _build(t, e, steps[t], rounds, allocated_in.get(t), reveals[t], status_bits[t])
+        record, spec = submitted[t]
+        h = _build(t, record, spec, steps[t], rounds, allocated_in.get(t), reveals[t], status_bits[t])
         out[t] = replace(h, slashed=_slashed(h, slashes)) if h.round is not None and slashes else h
     return out
 
@@ -221,7 +224,8 @@ def _slashed(h: TaskHistory, slashes: dict[tuple[int, str], tuple[int, int]]) ->
 
 def _build(
     t: int,
-    e: Any,
+    record: TaskRecord,
+    spec: bytes,
     steps: list[Step],
     rounds: dict[int, ProposalV2],
     round_: int | None,
@@ -250,9 +254,9 @@ def _build(
         nodes = tuple(Web3.to_checksum_address(p.nodes[i].node) for i in leaf.nodes)
     return TaskHistory(
         id=t,
-        record=record_from_event(e["args"]["record"]),
-        spec=bytes(e["args"]["spec"]),
-        head0=bytes(e["args"]["head"]),
+        record=record,
+        spec=spec,
+        head0=codec.task_head0(record),
         status=status,
         round=round_,
         nodes=nodes,
@@ -270,6 +274,6 @@ def history(m: MarketV2, task_id: int) -> TaskHistory:
     """The history of one task (see :func:`histories`).
 
     Raises:
-        UnknownTask: no ``TaskSubmitted`` event names ``task_id``.
+        UnknownTask: no ``TasksSubmitted`` event names ``task_id``.
     """
     return histories(m, [task_id])[task_id]

@@ -1,7 +1,7 @@
 """The protocol v2 client: build, check and send every call of ``TaskMarketV2``.
 
 The market stores roots, not records, so a client keeps the records itself: task records
-come from ``TaskSubmitted`` events, a round's proposal from ``AllocationProposed`` (it holds
+come from ``TasksSubmitted`` events, a round's proposal from ``AllocationProposed`` (it holds
 the whole ``abi.encode(round, proposal)`` whoever sent it), and revealed vectors from
 ``ResultsRevealed``. Every byte hashed here is built by :mod:`contracts.codec`.
 
@@ -25,6 +25,7 @@ from typing import Any
 
 from eth_abi import decode, encode
 from web3 import Web3
+from web3.logs import DISCARD
 
 from consensus.clearing import Add, Allocation, Discount, Drop, Instance, Node, Task, find_challenge, solve
 from contracts import codec
@@ -41,7 +42,7 @@ __all__ = [
     "TaskLeaf",
     "move_args",
     "parse_proposal",
-    "record_from_event",
+    "submissions",
     "results_for",
 ]
 
@@ -81,12 +82,14 @@ class TaskInput:
     redundancy: int = 0
     min_redundancy: int = 0
 
-    def as_tuple(self) -> tuple[Any, ...]:
-        """``ITaskMarket.TaskInput``."""
-        from eth_utils import keccak
+    def packed(self) -> bytes:
+        """The task as ``submit`` takes it (``codec.pack_submission``).
 
-        return (keccak(self.spec), self.kind, self.reward, self.redundancy, self.min_redundancy, self.deadline,
-                self.spec)
+        Raises:
+            ConfigError: a field does not fit its width (names the field).
+        """
+        return codec.pack_submission(self.kind, self.reward, self.redundancy, self.min_redundancy, self.deadline,
+                                     self.spec)
 
 
 @dataclass(frozen=True)
@@ -245,28 +248,29 @@ class MarketV2:
         head = int(self.w3.eth.block_number)
         if head <= self._scanned:
             return
-        for e in self.market.events.TaskSubmitted().get_logs(from_block=self._scanned + 1, to_block=head):
-            self._records[int(e["args"]["id"])] = record_from_event(e["args"]["record"])
-            self._specs[int(e["args"]["id"])] = bytes(e["args"]["spec"])
+        for e in self.market.events.TasksSubmitted().get_logs(from_block=self._scanned + 1, to_block=head):
+            for tid, record, spec in submissions(e["args"]):
+                self._records[tid] = record
+                self._specs[tid] = spec
         self._scanned = head
 
     def records_since(self, block: int) -> dict[int, TaskRecord]:
         """The records of the tasks submitted from ``block`` to the head, by id (one ``get_logs``)."""
         out = {}
-        for e in self.market.events.TaskSubmitted().get_logs(from_block=max(block, self.from_block),
-                                                             to_block="latest"):
-            out[int(e["args"]["id"])] = record_from_event(e["args"]["record"])
+        for e in self.market.events.TasksSubmitted().get_logs(from_block=max(block, self.from_block),
+                                                              to_block="latest"):
+            out.update((tid, record) for tid, record, _ in submissions(e["args"]))
         return out
 
     def record(self, task_id: int) -> TaskRecord:
-        """The record of task ``task_id``, from its ``TaskSubmitted`` event.
+        """The record of task ``task_id``, from its ``TasksSubmitted`` event.
 
         Raises:
             ClientError: no such task was submitted.
         """
         self._sync()
         if task_id not in self._records:
-            raise ClientError(f"task {task_id}: no TaskSubmitted event (unknown task)")
+            raise ClientError(f"task {task_id}: no TasksSubmitted event names it (unknown task)")
         return self._records[task_id]
 
     def spec(self, task_id: int) -> bytes:
@@ -400,10 +404,17 @@ class MarketV2:
     # ------------------------------------------------------------------- sends
 
     def submit(self, sender: Sender, inputs: Sequence[TaskInput]) -> list[int]:
-        """Submit ``inputs`` in one transaction (the sender approved the rewards); returns their ids."""
-        first = int(self.market.functions.nextTaskId().call())
-        sender.transact(self.market.functions.submit([x.as_tuple() for x in inputs]))
-        return list(range(first, first + len(inputs)))
+        """Submit ``inputs`` in one transaction (the sender approved the rewards); returns their
+        ids, read from the transaction's ``TasksSubmitted`` event.
+
+        Raises:
+            ConfigError: an input's field does not fit the packed form (names the field).
+        """
+        receipt = sender.transact(self.market.functions.submit(b"".join(x.packed() for x in inputs)))
+        [event] = [e for e in self.market.events.TasksSubmitted().process_receipt(receipt, errors=DISCARD)
+                   if e["address"] == self.market.address]
+        first = int(event["args"]["firstId"])
+        return list(range(first, first + int(event["args"]["count"])))
 
     def propose(self, sender: Sender, p: ProposalV2) -> Any:
         """Send ``p`` with the bond (the sender approved it)."""
@@ -483,11 +494,10 @@ class MarketV2:
         return sender.transact(self.market.functions.claim())
 
 
-def record_from_event(r: Mapping[str, Any]) -> TaskRecord:
-    """A ``TaskRecord`` from an event's decoded ``record`` struct."""
-    return TaskRecord(requester=r["requester"], spec_hash=bytes(r["specHash"]), kind=int(r["kind"]),
-                      reward=int(r["reward"]), redundancy=int(r["redundancy"]),
-                      min_redundancy=int(r["minRedundancy"]), deadline=int(r["deadline"]))
+def submissions(args: Mapping[str, Any]) -> list[tuple[int, TaskRecord, bytes]]:
+    """``(id, record, spec)`` of each task of a ``TasksSubmitted`` event's decoded ``args``."""
+    return codec.unpack_submissions(int(args["firstId"]), str(args["requester"]), int(args["defaultRedundancy"]),
+                                    bytes(args["tasks"]))
 
 
 def parse_proposal(raw: bytes) -> ProposalV2:

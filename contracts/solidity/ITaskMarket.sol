@@ -38,17 +38,6 @@ interface ITaskMarket {
         Cancelled
     }
 
-    /// @notice One task to submit.
-    struct TaskInput {
-        bytes32 specHash;
-        uint8 kind;
-        uint128 reward;
-        uint8 redundancy;
-        uint8 minRedundancy;
-        uint64 deadline;
-        bytes spec;
-    }
-
     /// @notice A task of a proposal with the indices (into the proposal's node list, strictly
     /// ascending) of the nodes allocated to it.
     struct TaskLeaf {
@@ -116,8 +105,9 @@ interface ITaskMarket {
     /// @dev A constructor argument is the zero address.
     /// @param account The zero address given.
     error MarketInvalidAddress(address account);
-    /// @dev Packed task leaves end inside a leaf, or a leaf lists more nodes than any task may have.
-    /// @param offset Where, in the packed bytes, the malformed leaf starts.
+    /// @dev Packed bytes end inside a task leaf or a submission, or a leaf lists more nodes than
+    /// any task may have.
+    /// @param offset Where, in the packed bytes, the malformed leaf or submission starts.
     error MarketBadTaskEncoding(uint256 offset);
     /// @dev A submitted task's kind is 0 or above the largest kind id.
     /// @param kind The kind given.
@@ -277,8 +267,13 @@ interface ITaskMarket {
 
     // ----------------------------------------------------------------- events
 
-    /// @notice Task `id` was submitted with `record`; `head` is its head, `spec` its spec or URI.
-    event TaskSubmitted(uint256 indexed id, MarketCodec.TaskRecord record, bytes spec, bytes32 head);
+    /// @notice `requester` submitted `count` tasks with ids from `firstId`; `tasks` are the
+    /// packed submissions as sent (`MarketCodec.readPackedSubmission`). A task's record is its
+    /// submission's fields with `requester`, `specHash = keccak256(spec)`, redundancy 0 read as
+    /// `defaultRedundancy` and minimum redundancy 0 as 1; its head is `head0` of that record.
+    event TasksSubmitted(
+        uint256 indexed firstId, address indexed requester, uint256 count, uint8 defaultRedundancy, bytes tasks
+    );
     /// @notice Task `id` closed by `kind` (expired or cancelled; settlement is in `RoundSettled`)
     /// with `data`; `head` = keccak256(abi.encode(head₀, kind, data)).
     event TaskTransition(uint256 indexed id, Transition indexed kind, bytes data, bytes32 head);
@@ -313,9 +308,10 @@ interface ITaskMarket {
 
     // -------------------------------------------------------------- functions
 
-    /// @notice Submits tasks and escrows their rewards with one transfer from the caller.
+    /// @notice Submits tasks, packed (`MarketCodec.readPackedSubmission`), and escrows their
+    /// rewards with one transfer from the caller.
     /// @return firstId The first new id; the others follow.
-    function submit(TaskInput[] calldata inputs) external returns (uint256 firstId);
+    function submit(bytes calldata tasks) external returns (uint256 firstId);
 
     /// @notice Proposes the allocation of the current round, posting the bond; checked whole.
     function propose(uint256 round, Proposal calldata p) external;

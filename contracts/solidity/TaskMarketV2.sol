@@ -98,32 +98,13 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
     // ------------------------------------------------------------------- tasks
 
     /// @inheritdoc ITaskMarket
-    function submit(TaskInput[] calldata inputs) external nonReentrant returns (uint256 firstId) {
+    function submit(bytes calldata tasks) external nonReentrant returns (uint256 firstId) {
         firstId = _nextTaskId;
-        uint256 id = firstId;
-        uint256 total;
-        uint256 word = id >> 7;
-        uint256 value = _status[word];
         uint8 defaultRedundancy = uint8(_params.defaultRedundancy());
-        uint256 scratch = _freeMemory();
-        for (uint256 j = 0; j < inputs.length; ++j) {
-            MarketCodec.TaskRecord memory r = _record(inputs[j], defaultRedundancy);
-            bytes32 head = MarketCodec.head0(r);
-            _heads[id] = head;
-            if (id >> 7 != word) {
-                _status[word] = value;
-                word = id >> 7;
-                value = _status[word];
-            }
-            value |= _OPEN << ((id & 127) << 1);
-            emit TaskSubmitted(id, r, inputs[j].spec, head);
-            total += r.reward;
-            ++id;
-            _resetMemory(scratch);
-        }
-        _status[word] = value;
+        (uint256 id, uint256 total) = _storeSubmissions(tasks, firstId, defaultRedundancy);
         _nextTaskId = id;
         _escrowed += total;
+        emit TasksSubmitted(firstId, msg.sender, id - firstId, defaultRedundancy, tasks);
         _token.safeTransferFrom(msg.sender, address(this), total);
     }
 
@@ -428,20 +409,52 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
 
     // ------------------------------------------------------------ internal: tasks
 
-    function _record(TaskInput calldata x, uint8 defaultRedundancy)
+    /// @dev Checks and stores each packed submission (its head and open status) from id `id`;
+    /// returns the next id and the rewards to escrow.
+    function _storeSubmissions(bytes calldata tasks, uint256 id, uint8 defaultRedundancy)
         private
-        view
-        returns (MarketCodec.TaskRecord memory r)
+        returns (uint256, uint256 total)
     {
-        if (x.kind == 0 || x.kind > MAX_KIND) revert MarketInvalidKind(x.kind);
-        if (x.reward == 0) revert MarketZeroReward();
-        uint8 k = x.redundancy == 0 ? defaultRedundancy : x.redundancy;
-        uint8 minK = x.minRedundancy == 0 ? 1 : x.minRedundancy;
-        if (k > MAX_REDUNDANCY || minK > k) revert MarketInvalidRedundancy(k, minK);
-        if (x.deadline <= block.timestamp || x.deadline > block.timestamp + MAX_LIFETIME) {
-            revert MarketInvalidDeadline(x.deadline, block.timestamp, block.timestamp + MAX_LIFETIME);
+        uint256 word = id >> 7;
+        uint256 value = _status[word];
+        uint256 start = _offsetOf(tasks);
+        uint256 end = start + tasks.length;
+        uint256 pos = start;
+        MarketCodec.TaskRecord memory r;
+        r.requester = msg.sender;
+        while (pos < end) {
+            uint256 next = MarketCodec.readPackedSubmission(pos, end, r);
+            if (next == 0) revert MarketBadTaskEncoding(pos - start);
+            _checkSubmission(r, defaultRedundancy);
+            uint256 scratch = _freeMemory();
+            _heads[id] = MarketCodec.head0(r);
+            _resetMemory(scratch);
+            if (id >> 7 != word) {
+                _status[word] = value;
+                word = id >> 7;
+                value = _status[word];
+            }
+            value |= _OPEN << ((id & 127) << 1);
+            total += r.reward;
+            ++id;
+            pos = next;
         }
-        r = MarketCodec.TaskRecord(msg.sender, x.specHash, x.kind, x.reward, k, minK, x.deadline);
+        _status[word] = value;
+        return (id, total);
+    }
+
+    /// @dev Checks a read submission and resolves its defaults in place.
+    function _checkSubmission(MarketCodec.TaskRecord memory r, uint8 defaultRedundancy) private view {
+        if (r.kind == 0 || r.kind > MAX_KIND) revert MarketInvalidKind(r.kind);
+        if (r.reward == 0) revert MarketZeroReward();
+        if (r.redundancy == 0) r.redundancy = defaultRedundancy;
+        if (r.minRedundancy == 0) r.minRedundancy = 1;
+        if (r.redundancy > MAX_REDUNDANCY || r.minRedundancy > r.redundancy) {
+            revert MarketInvalidRedundancy(r.redundancy, r.minRedundancy);
+        }
+        if (r.deadline <= block.timestamp || r.deadline > block.timestamp + MAX_LIFETIME) {
+            revert MarketInvalidDeadline(r.deadline, block.timestamp, block.timestamp + MAX_LIFETIME);
+        }
     }
 
     function _checkOpenRecord(uint256 id, MarketCodec.TaskRecord calldata record) private view {

@@ -81,7 +81,7 @@ class Event:
         log_index: Index of the log in its block.
         tx_hash: Transaction hash, ``0x`` hex.
         contract: The manifest key of the emitting contract (``"market"``, ``"registry"``…).
-        name: Event name (``"TaskSubmitted"``).
+        name: Event name (``"TasksSubmitted"``).
         args: Decoded arguments: ints stay ints, bytes are lowercase ``0x`` hex, addresses are
             checksummed, tuples and arrays are lists, structs are dicts.
     """

@@ -5,7 +5,7 @@ Nothing here is stored: at start the daemon replays its SQLite chain log into a 
 After a reorg the view is rebuilt from the log the same way.
 
 The v2 market keeps hashes, not records, so everything a node needs to act comes from here:
-task records from ``TaskSubmitted``, each round's whole proposal from ``AllocationProposed``
+task records from ``TasksSubmitted``, each round's whole proposal from ``AllocationProposed``
 (raw bytes, decoded by the protocol client when first needed), the reveals that settle needs
 from ``ResultsRevealed``, and final outcomes from ``RoundSettled`` (settled tasks) and
 ``TaskTransition`` (expired and cancelled ones).
@@ -20,7 +20,7 @@ from typing import Any
 from web3 import Web3
 
 from consensus.clients.market_v2 import ProposalV2, parse_proposal
-from contracts.codec import TaskRecord, Transition, transition_data, unpack_outcomes
+from contracts.codec import TaskRecord, Transition, transition_data, unpack_outcomes, unpack_submissions
 
 __all__ = ["MarketView", "RoundView", "TaskStatus", "TaskView"]
 
@@ -119,13 +119,11 @@ class MarketView:
     def apply(self, name: str, args: dict[str, Any], block: int, event_id: int = 0) -> None:
         """Fold one event (as the chain log decoded it) into the view."""
         self.last_event_id = max(self.last_event_id, event_id)
-        if name == "TaskSubmitted":
-            r = args["record"]
-            record = TaskRecord(
-                requester=Web3.to_checksum_address(r["requester"]), spec_hash=_bytes(r["specHash"]),
-                kind=int(r["kind"]), reward=int(r["reward"]), redundancy=int(r["redundancy"]),
-                min_redundancy=int(r["minRedundancy"]), deadline=int(r["deadline"]))
-            self.tasks[int(args["id"])] = TaskView(int(args["id"]), record, _bytes(args["spec"]))
+        if name == "TasksSubmitted":
+            for tid, record, spec in unpack_submissions(
+                    int(args["firstId"]), Web3.to_checksum_address(args["requester"]), int(args["defaultRedundancy"]),
+                    _bytes(args["tasks"])):
+                self.tasks[tid] = TaskView(tid, record, spec)
         elif name == "TaskTransition":
             self._transition(int(args["id"]), int(args["kind"]), _bytes(args["data"]))
         elif name == "AllocationProposed":

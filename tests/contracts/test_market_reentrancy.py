@@ -51,7 +51,7 @@ def test_reentrant_claim_from_a_token_hook_reverts(system: System, tmp_path: Pat
     now = w3.eth.get_block("latest")["timestamp"]
     boss.transact(attacker.functions.submit(token.address, 10 * TOKEN, now + 100))
     advance_time(w3, 200)
-    m.expire(boss, 1)  # the record comes from the TaskSubmitted event
+    m.expire(boss, 1)  # the record comes from the TasksSubmitted event
     assert market.functions.creditOf(attacker.address).call() == 10 * TOKEN
 
     with reverts("ReentrancyGuardReentrantCall"):

@@ -21,6 +21,7 @@ from consensus.clients.market_v2 import MarketV2, MoveKind, ProposalV2, TaskInpu
 from contracts import advance_time, codec, mine
 from contracts.deploy import ParamsConfig, deploy_market_v2
 from contracts.tx import ErrorDecoder, Sender
+from contracts.errors import ConfigError
 
 from .conftest import TOKEN, System, reverts
 
@@ -148,6 +149,48 @@ def test_a_round_allocates_at_the_clearing_price_and_settles_from_calldata(world
     fees = int(w.market.functions.creditOf(w.system.d.timelock.address).call())
     assert fees == 8 * fee  # what is left is the treasury's, until it claims
     assert int(w.system.d.token.functions.balanceOf(w.market.address).call()) == fees
+
+
+def test_submissions_are_packed_and_their_records_read_back_from_one_event(world: World) -> None:
+    """submit takes packed tasks and hashes each spec itself; the one TasksSubmitted event gives
+    back every record with the defaults resolved, and each head is task_head0 of that record."""
+    w = world
+    s = w.sender(REQUESTER)
+    s.transact(w.system.d.token.functions.approve(w.market.address, 10 * TOKEN))
+    due = w.now() + 7_200
+    ids = w.m.submit(s, [TaskInput(b"one", KIND, 3 * TOKEN, due), TaskInput(b"", KIND, 7 * TOKEN, due, 2, 2)])
+    [first, second] = [w.m.record(t) for t in ids]
+    assert (first.redundancy, first.min_redundancy) == (PARAMS.default_redundancy, 1)  # 0 and 0: the defaults
+    assert (second.redundancy, second.min_redundancy, second.reward) == (2, 2, 7 * TOKEN)
+    assert first.spec_hash == keccak(b"one") and second.spec_hash == keccak(b"")
+    assert first.requester == second.requester == s.address and w.m.spec(ids[0]) == b"one"
+    for t in ids:
+        assert bytes(w.market.functions.headOf(t).call()) == codec.task_head0(w.m.record(t))
+    assert w.balance_ok()
+
+
+def test_malformed_or_invalid_submissions_are_refused_and_take_nothing(world: World) -> None:
+    w = world
+    s = w.sender(REQUESTER)
+    s.transact(w.system.d.token.functions.approve(w.market.address, 10 * TOKEN))
+    due = w.now() + 7_200
+    good = TaskInput(b"spec", KIND, TOKEN, due).packed()
+    before = int(w.market.functions.nextTaskId().call())
+    with reverts("MarketBadTaskEncoding", offset=len(good)):  # the second one ends inside its spec
+        s.transact(w.market.functions.submit(good + good[:-1]))
+    with reverts("MarketBadTaskEncoding", offset=0):  # shorter than a header
+        s.transact(w.market.functions.submit(good[:20]))
+    with reverts("MarketInvalidKind", kind=0):
+        s.transact(w.market.functions.submit(TaskInput(b"x", 0, TOKEN, due).packed()))
+    with reverts("MarketZeroReward"):
+        s.transact(w.market.functions.submit(TaskInput(b"x", KIND, 0, due).packed()))
+    with reverts("MarketInvalidRedundancy", redundancy=2, minRedundancy=3):
+        s.transact(w.market.functions.submit(TaskInput(b"x", KIND, TOKEN, due, 2, 3).packed()))
+    with pytest.raises(ConfigError, match="reward: -1 does not fit in 16 byte"):
+        TaskInput(b"x", KIND, -1, due).packed()
+    with pytest.raises(ConfigError, match="spec: 65,536 bytes; at most 65,535"):
+        TaskInput(b"x" * 65_536, KIND, TOKEN, due).packed()
+    assert int(w.market.functions.nextTaskId().call()) == before and w.balance_ok()
 
 
 def test_the_proposal_is_readable_from_the_log_whoever_sent_it(world: World) -> None:

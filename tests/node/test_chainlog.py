@@ -24,6 +24,7 @@ from contracts import (
 )
 from contracts.anvil import Anvil, dev_accounts
 from contracts.registry import register_node
+from contracts.codec import unpack_submissions
 from node.daemon.chainlog import ChainLog, ChainLogError, Event
 from tests.contracts import conftest as chain_fixtures
 from tests.contracts.conftest import TOKEN, System
@@ -58,7 +59,10 @@ def _register(system: System, i: int = 1) -> None:
 
 
 def _specs(events: list[Event]) -> list[str]:
-    return [e.args["spec"] for e in events if e.name == "TaskSubmitted"]
+    """The spec of every task the ``TasksSubmitted`` events among ``events`` carry, in order."""
+    return ["0x" + spec.hex() for e in events if e.name == "TasksSubmitted"
+            for _, _, spec in unpack_submissions(e.args["firstId"], e.args["requester"], e.args["defaultRedundancy"],
+                                                 bytes.fromhex(e.args["tasks"][2:]))]
 
 
 def _in_chain_order(events: list[Event]) -> bool:
@@ -71,15 +75,15 @@ def test_events_appear_once_in_order_with_decoded_args(system: System, tmp_path:
     with ChainLog(tmp_path / "log.db", system.d) as log:
         log.sync()  # whatever the deployment emitted
         _register(system)
-        ids = _submit(system.d, system.sender(0), b"alpha", b"\x00\xffbeta")
+        ids = _submit(system.d, system.sender(0), b"alpha") + _submit(system.d, system.sender(0), b"\x00\xffbeta")
         result = log.sync()
         assert result.reorged_from is None
         assert result.head == system.w3.eth.block_number == log.last_block()
         events = result.events
         assert _in_chain_order(events)
         names = [e.name for e in events]
-        assert names.count("NodeRegistered") == 1 and names.count("TaskSubmitted") == 2
-        assert names.index("NodeRegistered") < names.index("TaskSubmitted")
+        assert names.count("NodeRegistered") == 1 and names.count("TasksSubmitted") == 2
+        assert names.index("NodeRegistered") < names.index("TasksSubmitted")
 
         reg = next(e for e in events if e.name == "NodeRegistered")
         assert reg.contract == "registry"
@@ -89,26 +93,23 @@ def test_events_appear_once_in_order_with_decoded_args(system: System, tmp_path:
             "endpoint": "http://127.0.0.1:9000",
             "capacity": 4,
         }
-        specs = [e for e in events if e.name == "TaskSubmitted"]
-        assert [(e.args["id"], e.args["spec"]) for e in specs] == [
-            (ids[0], "0x" + b"alpha".hex()),
-            (ids[1], "0x" + b"\x00\xffbeta".hex()),
-        ]
-        assert specs[0].args["record"]["reward"] == 10 * TOKEN  # a struct is a dict by field name
-        assert specs[0].args["record"]["requester"] == system.address(0)
+        specs = [e for e in events if e.name == "TasksSubmitted"]
+        assert [(e.args["firstId"], e.args["count"]) for e in specs] == [(ids[0], 1), (ids[1], 1)]
+        assert _specs(specs) == ["0x" + b"alpha".hex(), "0x" + b"\x00\xffbeta".hex()]
+        assert specs[0].args["requester"] == system.address(0)
         assert all(e.contract == "market" for e in specs)
         tx = system.w3.eth.get_transaction_receipt(specs[0].tx_hash)
         assert tx["blockNumber"] == specs[0].block and "0x" + bytes(tx["blockHash"]).hex() == specs[0].block_hash
 
         # Exactly what the chain has, once.
-        chain_specs = system.d.market.events.TaskSubmitted().get_logs(from_block=0)
-        assert len(chain_specs) == len(log.events("TaskSubmitted")) == 2
+        chain_specs = system.d.market.events.TasksSubmitted().get_logs(from_block=0)
+        assert len(chain_specs) == len(log.events("TasksSubmitted")) == 2
         assert log.sync().events == []
 
         # Queries: by name, cursor, and args (ints beyond 64 bits and bytes compared exactly).
-        assert log.events("TaskSubmitted", where={"id": ids[1]}) == [specs[1]]
-        assert log.events(where={"spec": b"alpha"}) == [specs[0]]
-        assert log.events("TaskSubmitted", after_id=specs[0].id) == [specs[1]]
+        assert log.events("TasksSubmitted", where={"firstId": ids[1]}) == [specs[1]]
+        assert log.events(where={"tasks": bytes.fromhex(specs[0].args["tasks"][2:])}) == [specs[0]]
+        assert log.events("TasksSubmitted", after_id=specs[0].id) == [specs[1]]
         staked = log.events("Staked", where={"amount": 2_000 * TOKEN})
         assert len(staked) == 1 and staked[0].args["stake"] == 2_000 * TOKEN
         assert log.events("Staked", where={"amount": 2_000 * TOKEN + 1}) == []
@@ -267,7 +268,7 @@ def test_a_failed_sync_writes_no_half_window_and_the_next_completes(
             log.sync()
         assert log.last_block() == start + 3
         stored = log.events()
-        on_chain = system.d.market.events.TaskSubmitted().get_logs(from_block=start + 1, to_block=start + 3)
+        on_chain = system.d.market.events.TasksSubmitted().get_logs(from_block=start + 1, to_block=start + 3)
         assert len(_specs(stored)) == len(on_chain) >= 1  # whole window, nothing of the next
 
         calls["n"], fail_at = 0, 0
@@ -296,14 +297,14 @@ def anvil_deployment() -> Iterator[tuple[Deployment, list[Sender]]]:
 def test_anvil_bulk_sync_and_reorg(anvil_deployment: tuple[Deployment, list[Sender]], tmp_path: Path) -> None:
     d, senders = anvil_deployment
     w3 = d.w3
-    for batch in range(5):  # 250 tasks: 250 TaskSubmitted events
+    for batch in range(5):  # 250 tasks in 5 TasksSubmitted events
         _submit(d, senders[0], *(b"bulk-%d-%d" % (batch, i) for i in range(50)))
     with ChainLog(tmp_path / "log.db", d, batch_blocks=4) as log:
         began = time.perf_counter()
         events = log.sync().events
         took = time.perf_counter() - began
         market = [e for e in events if e.contract == "market"]
-        assert len([e for e in market if e.name == "TaskSubmitted"]) == 250 and _in_chain_order(events)
+        assert len(_specs(market)) == 250 and _in_chain_order(events)
         print(f"\nchain log: {len(events)} events in {took:.3f} s ({len(events) / took:.0f} events/s)")
 
         snap = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ from eth_utils import keccak
 from web3 import Web3
 
 from consensus.clients.history import histories
-from consensus.clients.market_v2 import ProposalV2, TaskInput, TaskLeaf
+from consensus.clients.market_v2 import ProposalV2, TaskInput, TaskLeaf, submissions
 from contracts.codec import TaskRecord
 from node.devnet import Devnet, devnet_params
 from node.keys import dev_account
@@ -45,7 +45,7 @@ def expected_credits(d) -> dict[str, int]:  # noqa: ANN001 - deployment
     def add(a: str, v: int) -> None:
         out[Web3.to_checksum_address(a)] = out.get(Web3.to_checksum_address(a), 0) + v
 
-    ids = [int(e["args"]["id"]) for e in _events(d, "TaskSubmitted")]
+    ids = [tid for e in _events(d, "TasksSubmitted") for tid, _, _ in submissions(e["args"])]
     for t, h in histories(d.client(), ids).items():
         if h.winner is not None:
             paid = [n for n, r in h.reveals.items() if r.digest == h.winner]
@@ -265,7 +265,7 @@ def test_a_wrong_proposal_is_challenged_by_the_nodes_and_the_tasks_still_settle(
         nonce = w3.eth.get_transaction_count(rogue)
         calls = [
             d.token.functions.approve(d.market.address, len(items) * reward + bond),
-            d.market.functions.submit([TaskInput(s.spec, 3, reward, due).as_tuple() for s in items]),
+            d.market.functions.submit(b"".join(TaskInput(s.spec, 3, reward, due).packed() for s in items)),
             d.market.functions.propose(wrong.round, wrong.as_tuple()),
         ]
         for i, fn in enumerate(calls):

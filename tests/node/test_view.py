@@ -5,7 +5,7 @@ from __future__ import annotations
 from eth_abi import encode
 
 from consensus.clients.market_v2 import _PROPOSAL_TYPE, ProposalV2, TaskLeaf
-from contracts.codec import NodeEntry, Outcome, TaskRecord, Transition
+from contracts.codec import NodeEntry, Outcome, TaskRecord, Transition, pack_submission
 from node.daemon.view import MarketView, TaskStatus
 
 A = "0x" + "11" * 20
@@ -14,10 +14,10 @@ RECORD = TaskRecord(A, b"\1" * 32, 3, 10, 2, 1, 999)
 
 
 def _submitted(tid: int, reward: int = 10) -> dict:
+    """A ``TasksSubmitted`` of one task as the chain log stores it (redundancy 0 takes the default 2)."""
     r = RECORD
-    record = {"requester": r.requester, "specHash": "0x" + r.spec_hash.hex(), "kind": r.kind, "reward": reward,
-              "redundancy": r.redundancy, "minRedundancy": r.min_redundancy, "deadline": r.deadline}
-    return {"id": tid, "record": record, "spec": "0x" + (b'{"a":%d}' % tid).hex(), "head": "0x" + "00" * 32}
+    packed = pack_submission(r.kind, reward, 0, r.min_redundancy, r.deadline, b'{"a":%d}' % tid)
+    return {"firstId": tid, "requester": r.requester, "count": 1, "defaultRedundancy": 2, "tasks": "0x" + packed.hex()}
 
 
 def _proposed(round_: int, tasks: list[tuple[int, tuple[int, ...]]]) -> dict:
@@ -32,8 +32,8 @@ def _proposed(round_: int, tasks: list[tuple[int, tuple[int, ...]]]) -> dict:
 
 def test_view_follows_a_task_and_a_round_through_their_events() -> None:
     v = MarketView()
-    v.apply("TaskSubmitted", _submitted(1), 5, 1)
-    v.apply("TaskSubmitted", _submitted(2, reward=7), 5, 3)
+    v.apply("TasksSubmitted", _submitted(1), 5, 1)
+    v.apply("TasksSubmitted", _submitted(2, reward=7), 5, 3)
     assert [t.id for t in v.open_tasks()] == [1, 2]
     assert v.tasks[1].spec == b'{"a":1}' and v.tasks[2].record.reward == 7 and v.tasks[1].record.redundancy == 2
     assert [t.id for t in v.open_tasks(below=2)] == [1]
@@ -62,7 +62,7 @@ def test_settle_without_a_majority_and_refunds_are_told_apart() -> None:
     """A settled transition with a zero winner is a full refund (no majority); expire and cancel close too."""
     v = MarketView()
     for t in (1, 2, 3):
-        v.apply("TaskSubmitted", _submitted(t), 5, t)
+        v.apply("TasksSubmitted", _submitted(t), 5, t)
     none = Outcome(1, b"\0" * 32, 0, 0, 0, 10).packed()
     v.apply("RoundSettled", {"round": 9, "settled": 1, "tasksPaid": 0, "outcomes": "0x" + none.hex()}, 6, 4)
     refund = "0x" + encode(["uint256"], [10]).hex()
@@ -74,7 +74,7 @@ def test_settle_without_a_majority_and_refunds_are_told_apart() -> None:
 
 def test_a_voided_round_leaves_its_tasks_open_and_moves_the_round_on() -> None:
     v = MarketView()
-    v.apply("TaskSubmitted", _submitted(1), 5, 1)
+    v.apply("TasksSubmitted", _submitted(1), 5, 1)
     v.apply("AllocationProposed", _proposed(1, [(1, (0,))]), 6, 2)
     v.apply("AllocationChallenged", {"round": 1, "challenger": B, "kind": 0, "reward": 0}, 6, 3)
     assert v.rounds[1].voided and not v.rounds[1].pending and v.current_round == 2
@@ -84,7 +84,7 @@ def test_a_voided_round_leaves_its_tasks_open_and_moves_the_round_on() -> None:
 def test_an_abandoned_round_is_voided_like_a_challenged_one() -> None:
     """F1's escape hatch: after `abandon`, the daemon proposes the next round."""
     v = MarketView()
-    v.apply("TaskSubmitted", _submitted(1), 5, 1)
+    v.apply("TasksSubmitted", _submitted(1), 5, 1)
     v.apply("AllocationProposed", _proposed(1, [(1, (0,))]), 6, 2)
     v.apply("AllocationAbandoned", {"round": 1, "caller": B, "bond": 0}, 9, 3)
     assert v.rounds[1].voided and not v.rounds[1].pending and v.current_round == 2

@@ -39,22 +39,17 @@ contract MarketV2Handler is CheatTest {
     }
 
     function submit(uint256 reward, uint8 k, uint16 life) external {
-        ITaskMarket.TaskInput[] memory x = new ITaskMarket.TaskInput[](1);
-        x[0] = ITaskMarket.TaskInput({
-            specHash: bytes32(reward),
-            kind: 1,
-            reward: uint128(reward % 50e18 + 1),
-            redundancy: k % 3 + 1,
-            minRedundancy: 1,
-            deadline: uint64(block.timestamp + 30 + life % 4000),
-            spec: ""
-        });
-        uint256 id = market.submit(x);
-        _records[id] = MarketCodec.TaskRecord(
-            address(this), x[0].specHash, 1, x[0].reward, x[0].redundancy, 1, x[0].deadline
-        );
+        bytes memory spec = abi.encodePacked(reward);
+        uint128 value = uint128(reward % 50e18 + 1);
+        uint8 redundancy = k % 3 + 1;
+        uint64 deadline = uint64(block.timestamp + 30 + life % 4000);
+        // The packed submission (`MarketCodec.readPackedSubmission`).
+        bytes memory packed =
+            abi.encodePacked(uint8(1), value, redundancy, uint8(1), deadline, uint16(spec.length), spec);
+        uint256 id = market.submit(packed);
+        _records[id] = MarketCodec.TaskRecord(address(this), keccak256(spec), 1, value, redundancy, 1, deadline);
         ids.push(id);
-        held += x[0].reward;
+        held += value;
     }
 
     function propose(uint256 seed) external {

@@ -44,9 +44,8 @@ contract ReentrantClaimer is ITokenReceiver {
     /// @notice Submits a task of `reward` paid from this contract's balance.
     function submit(IERC20 token, uint128 reward, uint64 deadline) external returns (uint256) {
         token.approve(address(market), reward);
-        ITaskMarket.TaskInput[] memory inputs = new ITaskMarket.TaskInput[](1);
-        inputs[0] = ITaskMarket.TaskInput(bytes32(0), 1, reward, 1, 1, deadline, "");
-        return market.submit(inputs);
+        // One packed submission: kind 1, redundancy 1, minimum 1, an empty spec.
+        return market.submit(abi.encodePacked(uint8(1), reward, uint8(1), uint8(1), deadline, uint16(0)));
     }
 
     /// @notice Claims; the hook below re-enters.
