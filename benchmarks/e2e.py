@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
 import sqlite3
 import tempfile
 import time
@@ -50,6 +51,7 @@ def main() -> None:
         final = net.wait(ids, timeout=900, poll=0.1)
         elapsed = time.monotonic() - start
         settled = sum(1 for s in final.values() if s == "settled")
+        statuses = dict(sorted(Counter(final.values()).items()))
         report = net.report(ids)
         d = net.deployment()
         rounds = int(d.market.functions.currentRound().call()) - 1
@@ -70,6 +72,7 @@ def main() -> None:
     windows = params.challenge_window + params.commit_window + params.reveal_window
     print(f"{settled} of {args.tasks} settled in {elapsed:.1f} s ({submitted:.1f} s of it submitting) "
           f"over {rounds} round(s): {settled / elapsed:.2f} tasks/s")
+    print("  final status: " + ", ".join(f"{n} {s}" for s, n in statuses.items()))
     print(f"  protocol windows: {windows} s per round (challenge {params.challenge_window}, "
           f"commit {params.commit_window}, reveal {params.reveal_window})")
     print(f"  outside the windows: {elapsed - windows:.1f} s — submitting, waiting for blocks (1 s each) to carry "
@@ -80,6 +83,7 @@ def main() -> None:
     print(json.dumps({
         "tasks": args.tasks,
         "settled": settled,
+        "statuses": statuses,
         "tasks_per_s": round(settled / elapsed, 3),
         "seconds": round(elapsed, 2),
         "submit_s": round(submitted, 2),

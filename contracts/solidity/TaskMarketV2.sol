@@ -556,14 +556,11 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
             }
         }
         bytes32[] memory leaves = new bytes32[](m);
-        MarketCodec.TaskRecord memory r;
-        uint16[] memory ns = new uint16[](MAX_REDUNDANCY);
-        uint256 pos = _offsetOf(p.tasks);
+        Leaves memory c = _leaves(p.tasks);
         for (uint256 j = 0; j < m; ++j) {
-            uint256 id;
-            (id, pos) = MarketCodec.readPackedTask(pos, r, ns);
+            uint256 id = _nextLeaf(c);
             if (j == 0) first = id;
-            leaves[j] = _checkTask(p, id, r, ns, sc);
+            leaves[j] = _checkTask(p, id, c.r, c.nodes, sc);
         }
         if (sc.limit > sc.from) {
             uint256 lastWord = (sc.limit - 1) >> 7;
@@ -648,6 +645,25 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
         assembly ("memory-safe") {
             d := calldataload(add(pos, shl(5, k)))
         }
+    }
+
+    // A reader over packed task leaves (`MarketCodec.readPackedTask`): each `_nextLeaf` puts the
+    // next leaf's record and nodes in `r` and `nodes`, which are reused.
+    struct Leaves {
+        uint256 pos;
+        MarketCodec.TaskRecord r;
+        uint16[] nodes;
+    }
+
+    /// @dev A reader at the first leaf of `tasks`, which `_countTasks` has checked.
+    function _leaves(bytes calldata tasks) private pure returns (Leaves memory c) {
+        c.pos = _offsetOf(tasks);
+        c.nodes = new uint16[](MAX_REDUNDANCY);
+    }
+
+    /// @dev Reads the next leaf into `c`; returns its id.
+    function _nextLeaf(Leaves memory c) private pure returns (uint256 id) {
+        (id, c.pos) = MarketCodec.readPackedTask(c.pos, c.r, c.nodes);
     }
 
     /// @dev Where `data` starts in calldata.
@@ -757,16 +773,14 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
     {
         expected = new uint256[](n);
         bytes32[] memory leaves = new bytes32[](m);
-        MarketCodec.TaskRecord memory r;
-        uint16[] memory ns = new uint16[](MAX_REDUNDANCY);
-        uint256 pos = _offsetOf(tasks);
+        Leaves memory c = _leaves(tasks);
+        uint16[] memory ns = c.nodes;
         for (uint256 j = 0; j < m; ++j) {
-            uint256 id;
-            (id, pos) = MarketCodec.readPackedTask(pos, r, ns);
+            uint256 id = _nextLeaf(c);
             uint256 scratch = _freeMemory();
-            leaves[j] = MarketCodec.taskLeaf(id, r, ns);
+            leaves[j] = MarketCodec.taskLeaf(id, c.r, ns);
             _resetMemory(scratch);
-            if (ns.length == 0 || ns.length < r.minRedundancy) continue;
+            if (ns.length == 0 || ns.length < c.r.minRedundancy) continue;
             for (uint256 k = 0; k < ns.length; ++k) {
                 ++expected[ns[k]];
             }
@@ -789,14 +803,11 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
         uint256 m,
         uint256[16] calldata lambdas
     ) private {
-        MarketCodec.TaskRecord memory r;
-        uint16[] memory ns = new uint16[](MAX_REDUNDANCY);
-        uint256 pos = _offsetOf(tasks);
+        Leaves memory c = _leaves(tasks);
         for (uint256 j = 0; j < m; ++j) {
-            uint256 id;
-            (id, pos) = MarketCodec.readPackedTask(pos, r, ns);
+            uint256 id = _nextLeaf(c);
             uint256 scratch = _freeMemory();
-            _settleTask(t, id, r, ns, lambdas);
+            _settleTask(t, id, c.r, c.nodes, lambdas);
             _resetMemory(scratch);
         }
     }
