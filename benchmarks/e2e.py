@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections import Counter
 import sqlite3
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from node.devnet import Devnet, devnet_params

@@ -20,8 +20,8 @@ from consensus.clients.history import Reveal, UnknownTask, histories
 from consensus.clients.market_v2 import MarketV2, MoveKind, ProposalV2, TaskInput, move_args, results_for
 from contracts import advance_time, codec, mine
 from contracts.deploy import ParamsConfig, deploy_market_v2
-from contracts.tx import ErrorDecoder, Sender
 from contracts.errors import ConfigError
+from contracts.tx import ErrorDecoder, Sender
 
 from .conftest import TOKEN, System, reverts
 

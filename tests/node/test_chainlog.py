@@ -23,8 +23,8 @@ from contracts import (
     mine,
 )
 from contracts.anvil import Anvil, dev_accounts
-from contracts.registry import register_node
 from contracts.codec import unpack_submissions
+from contracts.registry import register_node
 from node.daemon.chainlog import ChainLog, ChainLogError, Event
 from tests.contracts import conftest as chain_fixtures
 from tests.contracts.conftest import TOKEN, System
