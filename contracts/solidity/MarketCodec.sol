@@ -162,7 +162,7 @@ library MarketCodec {
 
     /// @notice `keccak256(abi.encode(h, id))`: one step of a round's hash of allocated ids.
     /// @dev In the scratch space (0x00–0x3f), so it allocates nothing.
-    function chainId(bytes32 h, uint256 id) internal pure returns (bytes32 out) {
+    function extendAllocatedHash(bytes32 h, uint256 id) internal pure returns (bytes32 out) {
         assembly ("memory-safe") {
             mstore(0x00, h)
             mstore(0x20, id)

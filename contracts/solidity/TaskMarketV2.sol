@@ -205,7 +205,7 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
         uint256 value;
         for (uint256 j = 0; j < allocatedIds.length; ++j) {
             uint256 id = allocatedIds[j];
-            h = MarketCodec.chainId(h, id);
+            h = MarketCodec.extendAllocatedHash(h, id);
             if (id >> 7 != word) {
                 if (word != type(uint256).max) _status[word] = value;
                 word = id >> 7;
@@ -591,7 +591,9 @@ contract TaskMarketV2 is ITaskMarket, ReentrancyGuardTransient {
         uint256 scratch = _freeMemory();
         if (MarketCodec.head0(r) != _heads[id]) revert MarketRecordMismatch(id);
         uint256 n = _checkTaskNodes(p, id, r, ns, sc);
-        if (n > 0 && n >= r.minRedundancy) sc.allocatedHash = MarketCodec.chainId(sc.allocatedHash, id);
+        if (n > 0 && n >= r.minRedundancy) {
+            sc.allocatedHash = MarketCodec.extendAllocatedHash(sc.allocatedHash, id);
+        }
         sc.previous = id;
         leaf = MarketCodec.taskLeaf(id, r, ns);
         _resetMemory(scratch);
